@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages lab needs to build and test. Idempotent: installs only
+# what is missing, waits for the apt lock instead of failing. Run as root (or via sudo).
+#   scripts/install-deps.sh          build + unit-test dependencies
+#   scripts/install-deps.sh --e2e    also what the end-to-end suites use (git, python3-venv, ...)
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config git file
+  libasio-dev libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libarchive-dev libxxhash-dev libssl-dev doctest-dev
+  # libarchive's static dependencies (see docs/BUILDING.md)
+  liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
+)
+e2e_pkgs=(zstd python3 python3-venv curl procps)
+
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--e2e" ] && want+=("${e2e_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "[install-deps] installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,46 @@
+#include <lab/cli/command.hpp>
+
+#include "verbs.hpp"
+
+namespace lab::cli {
+namespace {
+
+// The one table of verbs. A row whose `run` is nullptr is listed but says it is not built.
+const Command kCommands[] = {
+    // Student verbs: also reachable as `lab cli VERB`.
+    {"register", Group::student, "NAME [--password-stdin]", "create an account on the proxy", nullptr},
+    {"login", Group::student, "NAME [--password-stdin]", "sign in and keep a token for later commands", nullptr},
+    {"whoami", Group::student, "", "show who this machine is signed in as", nullptr},
+    {"logout", Group::student, "", "forget the stored token", nullptr},
+    {"submit", Group::student, "[-c task.toml] [--wait] [--json]", "upload this folder and submit task.toml", nullptr},
+    {"run", Group::student, "[--gpus N] [--cpus N] [--mem 4G] [--time 1:00:00] -- CMD...", "submit a command without a task.toml", nullptr},
+    {"status", Group::student, "[ID] [--json]", "show a task's state, or your latest tasks", nullptr},
+    {"list", Group::student, "[--limit N] [--all] [--json]", "list your tasks", nullptr},
+    {"logs", Group::student, "ID [-f]", "print a task's log; -f follows it live", nullptr},
+    {"cancel", Group::student, "ID", "cancel a task wherever it is", nullptr},
+    {"pull", Group::student, "ID [-o DIR] [GLOB...]", "download a task's results", nullptr},
+    {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics", nullptr},
+    {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
+    // Server roles.
+    {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin]", "students' entry point: accounts, uploads, web pages", nullptr},
+    {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", nullptr},
+    {"worker", Group::server, "--remote URL --token T [--cpus N] [--gpus 0,1]", "run tasks leased from a remote", nullptr},
+    {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", nullptr},
+    // Tools.
+    {"files", Group::tool, "[DIR] [--ignored] [--json]", "list the files a submit would upload", nullptr},
+    {"config", Group::tool, "check FILE", "validate a task.toml or a role's config file", nullptr},
+    {"help", Group::tool, "[VERB]", "list verbs, or show one verb's usage", run_help},
+    {"version", Group::tool, "", "print version and build information", run_version},
+};
+
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+const Command* find_command(std::string_view name) {
+  for (const auto& c : kCommands)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+}  // namespace lab::cli
