@@ -1,0 +1,88 @@
+#include <doctest/doctest.h>
+#include <lab/ledger/db.hpp>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace lab;
+using namespace lab::ledger;
+
+namespace {
+
+std::filesystem::path temp_db(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / ("lab-db-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto p = dir / name;
+  std::filesystem::remove(p);
+  std::filesystem::remove(p.string() + "-wal");
+  std::filesystem::remove(p.string() + "-shm");
+  return p;
+}
+
+const Migration kV1[] = {{1, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"}};
+const Migration kV2[] = {{1, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"},
+                         {2, "ALTER TABLE t ADD COLUMN note TEXT"}};
+
+}  // namespace
+
+TEST_CASE("migrate applies numbered steps once and records the version") {
+  auto path = temp_db("m.db");
+  auto db = Db::open(path).value();
+  REQUIRE(migrate(*db, "test", kV1));
+  CHECK(schema_version(*db, "test").value() == 1);
+  REQUIRE(migrate(*db, "test", kV2));
+  CHECK(schema_version(*db, "test").value() == 2);
+  REQUIRE(migrate(*db, "test", kV2));  // idempotent
+  CHECK(db->exec("INSERT INTO t(name, note) VALUES('a', 'b')"));
+  CHECK(schema_version(*db, "other").value() == 0);
+}
+
+TEST_CASE("an older binary refuses a newer schema with a clear message") {
+  auto path = temp_db("newer.db");
+  auto db = Db::open(path).value();
+  REQUIRE(migrate(*db, "test", kV2));
+  auto r = migrate(*db, "test", kV1);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::conflict);
+  CHECK(r.error().message.find("newer lab") != std::string::npos);
+  CHECK(r.error().message.find("version 2") != std::string::npos);
+}
+
+TEST_CASE("a failing transaction leaves nothing behind") {
+  auto path = temp_db("tx.db");
+  auto db = Db::open(path).value();
+  REQUIRE(migrate(*db, "test", kV1));
+  auto r = db->transaction([](Db& tx) -> Result<void> {
+    if (auto e = tx.exec("INSERT INTO t(name) VALUES('x')"); !e) return e;
+    return tx.exec("INSERT INTO t(name) VALUES('x')");  // UNIQUE violation
+  });
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::conflict);
+  auto st = db->prepare("SELECT count(*) FROM t").value();
+  REQUIRE(st.step().value());
+  CHECK(st.column_int64(0) == 0);
+}
+
+TEST_CASE("statements bind and read every type, including NULL") {
+  auto path = temp_db("types.db");
+  auto db = Db::open(path).value();
+  REQUIRE(db->exec("CREATE TABLE v(i INTEGER, d REAL, s TEXT, b BLOB, n TEXT)"));
+  const unsigned char bytes[] = {0, 1, 255};
+  auto ins = db->prepare("INSERT INTO v VALUES(?1, ?2, ?3, ?4, ?5)").value();
+  ins.bind_all(std::int64_t{1} << 40, 2.5, std::string("h\xc3\xa9llo")).bind_blob(4, bytes).bind_null(5);
+  REQUIRE(ins.run());
+  auto sel = db->prepare("SELECT i, d, s, b, n FROM v").value();
+  REQUIRE(sel.step().value());
+  CHECK(sel.column_int64(0) == (std::int64_t{1} << 40));
+  CHECK(sel.column_double(1) == 2.5);
+  CHECK(sel.column_text(2) == "h\xc3\xa9llo");
+  CHECK(sel.column_blob(3) == std::vector<unsigned char>{0, 1, 255});
+  CHECK_FALSE(sel.column_opt_text(4).has_value());
+  CHECK_FALSE(sel.step().value());
+}
+
+TEST_CASE("opening an unreadable path fails with the file named") {
+  auto r = Db::open("/nonexistent-dir/for/sure/x.db");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("/nonexistent-dir/for/sure/x.db") != std::string::npos);
+}
