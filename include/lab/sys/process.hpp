@@ -24,7 +24,10 @@ enum class Stream { out, err };
 
 // Resource limits applied in the child with setrlimit before exec. Zero = no limit.
 struct RLimits {
-  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS: a memory cap without cgroups
+  // RLIMIT_DATA: caps private writable memory (heap and anonymous mappings) without
+  // counting address space merely reserved, which GPU runtimes reserve in terabytes.
+  std::uint64_t data_bytes = 0;
+  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS
   std::uint64_t cpu_seconds = 0;          // RLIMIT_CPU: SIGXCPU, then SIGKILL
   std::uint64_t open_files = 0;           // RLIMIT_NOFILE
 };

@@ -259,6 +259,7 @@ Result<std::unique_ptr<Process>> Process::spawn(const ProcessSpec& spec, LineSin
       (void)!::write(exec_err[1], &e, sizeof e);
       ::_exit(127);
     }
+    set_limit(RLIMIT_DATA, spec.limits.data_bytes);
     set_limit(RLIMIT_AS, spec.limits.address_space_bytes);
     set_limit(RLIMIT_CPU, spec.limits.cpu_seconds);
     set_limit(RLIMIT_NOFILE, spec.limits.open_files);

@@ -140,9 +140,15 @@ TEST_CASE("wait with a timeout returns nullopt while the child runs") {
   // the destructor kills and reaps it
 }
 
-TEST_CASE("an address-space limit makes a large allocation fail in the child") {
+TEST_CASE("a data limit makes a large allocation fail in the child, a small one pass") {
+  auto small = sh("exec python3 -c 'x = bytearray(16 * 1024 * 1024); print(len(x))'");
+  small.limits.data_bytes = 256ull << 20;
+  auto ok = Process::spawn(small, {});
+  REQUIRE(ok);
+  CHECK((*ok)->wait(30s)->exit_code == 0);
+
   auto spec = sh("exec python3 -c 'x = bytearray(512 * 1024 * 1024); print(len(x))'");
-  spec.limits.address_space_bytes = 256ull << 20;
+  spec.limits.data_bytes = 256ull << 20;
   Captured c;
   auto p = Process::spawn(spec, c.sink());
   REQUIRE(p);
