@@ -7,14 +7,16 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 
 namespace lab::cli {
 
-// A CLI::App for `lab VERB`, with the row's summary as its description.
-inline CLI::App make_app(std::string_view verb, std::string_view summary) {
-  CLI::App app{std::string(summary), "lab " + std::string(verb)};
-  app.set_help_flag("-h,--help", "show this help");
+// A CLI::App for `lab VERB`, with the row's summary as its description. (CLI::App can be
+// neither copied nor moved, hence the pointer.)
+inline std::unique_ptr<CLI::App> make_app(std::string_view verb, std::string_view summary) {
+  auto app = std::make_unique<CLI::App>(std::string(summary), "lab " + std::string(verb));
+  app->set_help_flag("-h,--help", "show this help");
   return app;
 }
 
