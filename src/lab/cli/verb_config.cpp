@@ -44,6 +44,7 @@ int run_config(const Args& args) {
   config::CheckReport report = config::check_file(file, *kind);
   if (!report.errors.empty()) {
     std::fputs(config::format(report.errors).c_str(), stderr);
+    if (report.errors.front().line == 0) return kExitFailure;  // unreadable: nothing was checked
     std::fprintf(stderr, "%s: %zu problem%s found in this %.*s config\n", file.c_str(), report.errors.size(),
                  report.errors.size() == 1 ? "" : "s", static_cast<int>(config::kind_name(*kind).size()),
                  config::kind_name(*kind).data());

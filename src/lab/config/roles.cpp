@@ -65,7 +65,7 @@ void check_storage(Outcome& out, const StorageSection& s) {
     if (out.has("storage.root"))
       out.error(out.where("storage.root"), "'root' in [storage] applies only to type = \"local\"; with \"s3\" use 'bucket' and 'prefix'");
   }
-  if (out.has("storage.access_key") != out.has("storage.secret_key"))
+  if (s.type == "s3" && out.has("storage.access_key") != out.has("storage.secret_key"))
     out.error(out.where(out.has("storage.access_key") ? "storage.access_key" : "storage.secret_key"),
               "[storage] needs both 'access_key' and 'secret_key', or neither (then AWS_ACCESS_KEY_ID and "
               "AWS_SECRET_ACCESS_KEY are used)");

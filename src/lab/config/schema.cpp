@@ -143,6 +143,7 @@ class Walker {
   // An unknown key or table: say where it belongs, or what it probably meant.
   void unknown(const std::string& table, const std::string& name, const toml::source_region& src, const toml::node& node) {
     const bool is_table = node.is_table();
+    const toml::source_region& where = is_table ? node.source() : src;
     std::string what = is_table ? "unknown table [" + (table.empty() ? name : table + "." + name) + "]"
                                 : "unknown key '" + name + "'" + (table.empty() ? " at the top level" : " in [" + table + "]");
     // The right key in the wrong place: a top-level key written after a [table] line, or a
@@ -153,7 +154,7 @@ class Walker {
         std::string hint = other.name.empty()
             ? "; '" + name + "' is a top-level key: move it above the first [table] line"
             : "; '" + name + "' belongs in [" + other.name + "]: move it below the [" + other.name + "] line";
-        out_.error(at(src), what + hint);
+        out_.error(at(where), what + hint);
         return;
       }
     }
@@ -166,7 +167,7 @@ class Walker {
         if (!t.name.empty()) candidates.push_back(t.name);
     if (auto near = util::closest_match(name, candidates)) {
       bool near_is_table = table.empty() && find_table(*near);
-      out_.error(at(src), what + (near_is_table ? " (did you mean [" + *near + "]?)" : " (did you mean '" + *near + "'?)"));
+      out_.error(at(where), what + (near_is_table ? " (did you mean [" + *near + "]?)" : " (did you mean '" + *near + "'?)"));
       return;
     }
     std::string list;
@@ -181,7 +182,7 @@ class Walker {
       list = "; the keys " + std::string(table.empty() ? "at the top level" : "in [" + table + "]") + " are " +
              util::join(names, ", ");
     }
-    out_.error(at(src), what + list);
+    out_.error(at(where), what + list);
   }
 
   void convert(const std::string& table, const Key& key, const toml::node& node) {
@@ -236,7 +237,7 @@ class Walker {
         if (!key.choices.empty() && std::find(key.choices.begin(), key.choices.end(), s) == key.choices.end()) {
           std::vector<std::string> q;
           for (const auto& c : key.choices) q.push_back(dq(c));
-          std::string msg = "must be " + (q.size() == 2 ? q[0] + " or " + q[1] : "one of " + util::join(q, ", ")) +
+          std::string msg = "must be " + (q.size() == 1 ? q[0] : q.size() == 2 ? q[0] + " or " + q[1] : "one of " + util::join(q, ", ")) +
                             ", got " + dq(s);
           if (auto near = util::closest_match(s, key.choices)) msg += " (did you mean " + dq(*near) + "?)";
           return bad(msg), std::nullopt;

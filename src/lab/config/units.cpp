@@ -2,6 +2,7 @@
 
 #include <lab/util/strings.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -88,30 +89,42 @@ Result<std::int64_t> parse_clock(std::string_view text) {
   return limit_seconds(((days * 24 + h) * 60 + m) * 60 + s, text);
 }
 
-// "1h30m", "90m", "2d", "45s".
+// The seconds in one unit word ("h", "hours", "min", ...), or 0 when unknown.
+std::int64_t unit_seconds(const std::string& u) {
+  if (u == "d" || u == "day" || u == "days") return 86400;
+  if (u == "h" || u == "hr" || u == "hrs" || u == "hour" || u == "hours") return 3600;
+  if (u == "m" || u == "min" || u == "mins" || u == "minute" || u == "minutes") return 60;
+  if (u == "s" || u == "sec" || u == "secs" || u == "second" || u == "seconds") return 1;
+  return 0;
+}
+
+// "1h30m", "90m", "2d", "45s", "2 hours", "1h 30min".
 Result<std::int64_t> parse_units(std::string_view text) {
   if (text.find('.') != std::string_view::npos)
     return fail(Errc::invalid_argument, q(text) + " has a fraction; use whole numbers, like \"1h30m\" or \"90m\"");
   std::int64_t total = 0;
-  std::string_view rest = text;
-  std::string seen;
-  while (!rest.empty()) {
-    std::size_t i = 0;
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
-    auto v = digits(rest.substr(0, i));
-    if (!v || i == rest.size())
-      return fail(Errc::invalid_argument, q(text) + " is not a time limit; " + kTimeHint);
-    char u = static_cast<char>(std::tolower(static_cast<unsigned char>(rest[i])));
-    std::int64_t mult = u == 'd' ? 86400 : u == 'h' ? 3600 : u == 'm' ? 60 : u == 's' ? 1 : 0;
+  std::size_t i = 0;
+  std::vector<std::int64_t> seen;
+  auto is_space = [&](std::size_t j) { return j < text.size() && std::isspace(static_cast<unsigned char>(text[j])); };
+  while (i < text.size()) {
+    while (is_space(i)) ++i;
+    std::size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    auto v = digits(text.substr(start, i - start));
+    while (is_space(i)) ++i;
+    std::size_t ustart = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = util::to_lower(text.substr(ustart, i - ustart));
+    if (!v || unit.empty()) return fail(Errc::invalid_argument, q(text) + " is not a time limit; " + kTimeHint);
+    std::int64_t mult = unit_seconds(unit);
     if (mult == 0)
-      return fail(Errc::invalid_argument, q(text) + " has an unknown unit '" + std::string(1, rest[i]) +
-                                              "'; use d, h, m or s, or " + kTimeHint);
-    if (seen.find(u) != std::string::npos)
-      return fail(Errc::invalid_argument, q(text) + " gives '" + std::string(1, u) + "' twice");
-    seen += u;
+      return fail(Errc::invalid_argument, q(text) + " has an unknown unit '" + unit + "'; use d, h, m or s, or " + kTimeHint);
+    if (std::find(seen.begin(), seen.end(), mult) != seen.end())
+      return fail(Errc::invalid_argument, q(text) + " gives '" + unit + "' twice");
+    seen.push_back(mult);
     total += *v * mult;
     if (total > kMaxSeconds * 2) break;
-    rest = rest.substr(i + 1);
+    while (is_space(i)) ++i;
   }
   return limit_seconds(total, text);
 }
