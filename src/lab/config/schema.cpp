@@ -453,7 +453,8 @@ Outcome apply(std::string_view text, std::string_view file, const Schema& schema
     root = toml::parse(text, std::string_view(file));
   } catch (const toml::parse_error& e) {
     Location loc = at(e.source());
-    out.error(loc, syntax_message(e.description(), text, loc.line, secret_names(schema)));
+    std::string message = syntax_message(e.description(), text, loc.line, loc.column, secret_names(schema));
+    out.error(loc, std::move(message));
     return out;
   }
   out.parsed = true;

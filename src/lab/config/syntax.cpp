@@ -38,9 +38,15 @@ bool starts_with_ci(std::string_view s, std::string_view p) {
 
 }  // namespace
 
-std::string syntax_message(std::string_view description, std::string_view text, int line,
+std::string syntax_message(std::string_view description, std::string_view text, int line, int& column,
                            const std::vector<std::string>& secret_keys) {
-  std::string_view src = util::trim(line_of(text, line));
+  std::string_view full = line_of(text, line);
+  std::string_view src = util::trim(full);
+  int value_column = column;
+  if (auto eq = full.find('='); eq != std::string_view::npos) {
+    auto start = full.find_first_not_of(" \t", eq + 1);
+    if (start != std::string_view::npos) value_column = static_cast<int>(start) + 1;
+  }
   // "key = value" on the failing line, if it is one.
   std::string key, value;
   if (auto eq = src.find('='); eq != std::string_view::npos && !src.starts_with("[")) {
@@ -55,6 +61,9 @@ std::string syntax_message(std::string_view description, std::string_view text, 
   const std::string desc(description);
   auto has = [&](std::string_view s) { return desc.find(s) != std::string::npos; };
 
+  if (secret || (!key.empty() && !value.empty() && !looks_like_toml_value(value)) ||
+      (!key.empty() && !value.empty() && std::isdigit(static_cast<unsigned char>(value.front()))))
+    column = value_column;
   if (secret)
     return "the value of '" + key + "' is not valid TOML; write it in double quotes: " + key + " = \"...\"";
   if (!key.empty() && !value.empty() && !looks_like_toml_value(value) &&

@@ -209,8 +209,8 @@ TEST_CASE("TOML syntax errors name the spot in plain words") {
   struct Row { const char* toml; int line; int col; const char* says; };
   const Row rows[] = {
       {"name = my-task", 1, 8, "text must be in double quotes: name = \"my-task\""},
-      {"[resources]\nmemory = 16G", 2, 12, "the value of 'memory' is not a valid TOML number; if it is text, quote it: memory = \"16G\""},
-      {"[resources]\ntime_limit = 4:00:00", 2, 15, "quote it: time_limit = \"4:00:00\""},
+      {"[resources]\nmemory = 16G", 2, 10, "the value of 'memory' is not a valid TOML number; if it is text, quote it: memory = \"16G\""},
+      {"[resources]\ntime_limit = 4:00:00", 2, 14, "quote it: time_limit = \"4:00:00\""},
       {"[run]\ncommand = \"x\"\n[run]\nscript = \"y\"", 3, 1, "[run] appears twice"},
       {"name = \"a\"\nname = \"b\"", 2, 8, "'name' is set twice"},
       {"name = \"unterminated", 1, 21, "a string is not closed"},
