@@ -64,6 +64,8 @@ std::string syntax_message(std::string_view description, std::string_view text, 
   if (secret || (!key.empty() && !value.empty() && !looks_like_toml_value(value)) ||
       (!key.empty() && !value.empty() && std::isdigit(static_cast<unsigned char>(value.front()))))
     column = value_column;
+  if (!key.empty() && value.empty() && src.find('=') != std::string_view::npos)
+    return "'" + key + "' has no value; write one after the '='";
   if (secret)
     return "the value of '" + key + "' is not valid TOML; write it in double quotes: " + key + " = \"...\"";
   if (!key.empty() && !value.empty() && !looks_like_toml_value(value) &&

@@ -94,7 +94,12 @@ void cross_checks(schema::Outcome& out, TaskSpec& spec, const TaskParseOptions& 
     out.error(loc("run.script"), "[run] has both 'command' and 'script'; keep one: 'command' is a shell line "
                                  "(command = \"python train.py --epochs 10\"), 'script' a file to run (script = \"train.py\")");
   } else if (!command && !script) {
-    if (out.has("run"))
+    const bool run_not_a_table = std::any_of(out.errors.begin(), out.errors.end(), [](const Diagnostic& d) {
+      return d.message.starts_with("'run' must be a table");
+    });
+    if (run_not_a_table) {
+      // Already reported.
+    } else if (out.has("run"))
       out.error(loc("run"), "[run] needs 'command' or 'script' to say what to run, like command = \"python train.py\"");
     else
       out.error({1, 1}, "missing table [run]: add a [run] line and below it command = \"python train.py\" "

@@ -201,6 +201,9 @@ TEST_CASE("command and script: exactly one") {
   expect_error(neither, 1, 1, "[run] needs 'command' or 'script'");
   auto no_run = errors_of("name = \"x\"\n");
   expect_error(no_run, 1, 1, "missing table [run]");
+  auto array = errors_of("[[run]]\ncommand = \"x\"\n");
+  REQUIRE(array.size() == 1);
+  expect_error(array, 1, 3, "'run' must be a table, got a list");
   auto args = errors_of("[run]\ncommand = \"python a.py\"\nargs = [\"-v\"]\n");
   expect_error(args, 3, 8, "'args' in [run] goes with 'script'");
 }
@@ -215,6 +218,7 @@ TEST_CASE("TOML syntax errors name the spot in plain words") {
       {"name = \"a\"\nname = \"b\"", 2, 8, "'name' is set twice"},
       {"name = \"unterminated", 1, 21, "a string is not closed"},
       {"[run\ncommand = \"x\"", 1, 5, "invalid table header"},
+      {"[resources]\ngpus =\n[run]\ncommand = \"x\"", 2, 7, "'gpus' has no value; write one after the '='"},
   };
   for (const Row& r : rows) {
     CAPTURE(r.toml);
