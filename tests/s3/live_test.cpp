@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -21,7 +22,7 @@ namespace {
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
-  INFO("run through tests/s3/run-live.sh, which starts the S3 server and sets " << name);
+  INFO("run through tests/s3/run-live.sh, which starts the S3 server and sets " << std::string(name));
   REQUIRE(v != nullptr);
   return v;
 }
@@ -182,7 +183,8 @@ TEST_CASE("s3 live: multipart uploads of files and streams in parallel parts") {
   REQUIRE(h.has_value());
   CHECK(h->size == data.size());
   CHECK(h->etag.find("-3") != std::string::npos);  // S3's multipart ETag: "<md5 of md5s>-<parts>"
-  REQUIRE(c->get_to_file("big", dir / "back").has_value());
+  auto back = c->get_to_file("big", dir / "back");
+  REQUIRE_MESSAGE(back.has_value(), (back ? "" : back.error().message));
   CHECK(sha256_hex(read_file(dir / "back")) == sha256_hex(data));
   CHECK(get_string(*c, "big", ByteRange{(5 << 20) - 3, 6}) == data.substr((5 << 20) - 3, 6));
   std::istringstream in(data);
@@ -202,21 +204,29 @@ TEST_CASE("s3 live: concurrent calls from several threads share one client") {
   auto c = make(live_options());
   std::vector<std::jthread> threads;
   std::atomic<int> good{0};
+  std::mutex mu;
+  std::string first_error;  // guarded by mu
+  auto note = [&](const lab::Error& e) {
+    std::lock_guard lock(mu);
+    if (first_error.empty()) first_error = e.message;
+  };
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       std::string data = random_bytes(50000, 100 + t);
       for (int i = 0; i < 3; ++i) {
         std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
         std::istringstream in(data);
-        if (!c->put_stream(key, in, data.size())) return;
+        if (auto r = c->put_stream(key, in, data.size()); !r) return note(r.error());
         std::string back;
-        if (!c->get(key, [&](const char* d, std::size_t n) { back.append(d, n); return true; })) return;
-        if (back != data || !c->remove(key)) return;
+        auto g = c->get(key, [&](const char* d, std::size_t n) { back.append(d, n); return true; });
+        if (!g) return note(g.error());
+        if (back != data) return note({lab::Errc::corrupt, "different bytes came back for " + key});
+        if (auto r = c->remove(key); !r) return note(r.error());
       }
       ++good;
     });
   threads.clear();
-  CHECK(good == 4);
+  CHECK_MESSAGE(good == 4, first_error);
 }
 
 TEST_CASE("s3 live: a wrong secret is refused in words that point at the config, without the secret") {

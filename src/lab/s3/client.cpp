@@ -129,9 +129,11 @@ Result<void> Client::put_stream(std::string_view key, std::istream& in, std::uin
 Result<std::uint64_t> Client::get(std::string_view key, const Sink& sink, std::optional<ByteRange> range) {
   std::uint64_t delivered = 0;
   std::string etag;
+  bool ranged = false;  // whether the request in flight asks for a range
   HttpRequest r("GET", impl_->object_path(key));
   auto set_range = [&](HttpRequest& req) {
     req.headers.clear();
+    ranged = range.has_value() || delivered > 0;
     std::uint64_t start = (range ? range->offset : 0) + delivered;
     if (range || delivered > 0) {
       std::string v = "bytes=" + std::to_string(start) + "-";
@@ -151,7 +153,7 @@ Result<std::uint64_t> Client::get(std::string_view key, const Sink& sink, std::o
   bool ignored_range = false;
   r.sink = [&](const char* data, std::size_t n) {
     // A server that ignores Range sends the whole object: never hand that out as the range.
-    if (status == 200 && (range || delivered > 0)) {
+    if (status == 200 && ranged) {
       ignored_range = true;
       return false;
     }
