@@ -1,7 +1,4 @@
 // The simple S3 operations: whole-object PUT, GET, HEAD, DELETE, ListObjectsV2.
-// GCC 12 at -O3 warns falsely on `"literal" + std::string` (GCC bugs 105329, 105651).
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wrestrict"
 
 #include "client_impl.hpp"
 

@@ -1,7 +1,3 @@
-// GCC 12 at -O3 warns falsely on `"literal" + std::string` (GCC bugs 105329, 105651).
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wrestrict"
-
 #include "errors.hpp"
 
 #include "xml.hpp"

@@ -1,8 +1,5 @@
 // Multipart upload: CreateMultipartUpload, parts in parallel, CompleteMultipartUpload, and
 // AbortMultipartUpload whenever anything fails so that no half upload is left on the server.
-// GCC 12 at -O3 warns falsely on `"literal" + std::string` (GCC bugs 105329, 105651).
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wrestrict"
 
 #include "client_impl.hpp"
 

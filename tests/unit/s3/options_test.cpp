@@ -1,7 +1,3 @@
-// GCC 12 at -O3 warns falsely on string concatenation (GCC bugs 105329, 105651).
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wrestrict"
-
 #include <doctest/doctest.h>
 
 #include <lab/s3/options.hpp>
