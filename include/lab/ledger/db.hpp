@@ -133,6 +133,8 @@ struct Migration {
 // Brings `component`'s tables up to the last of `migrations`, each step in its own
 // transaction, recording versions in the table `schema_versions(component, version)`.
 // Several components (e.g. "ledger", "transport") can share one database file.
+// Each step's version is re-read under the write lock, so processes migrating one file at
+// the same moment apply every step exactly once.
 // Fails with Errc::conflict if the file holds a newer version than this binary knows
 // (an older binary must not touch a newer schema).
 Result<void> migrate(Db& db, std::string_view component, std::span<const Migration> migrations);

@@ -36,6 +36,11 @@ Result<void> migrate(Db& db, std::string_view component, std::span<const Migrati
                     "); run the newer lab binary, or restore a backup made with this one");
   for (int v = *current + 1; v <= known; ++v) {
     auto r = db.transaction([&](Db& tx) -> Result<void> {
+      // Another process may have applied this step between our read above and the write
+      // lock taken by BEGIN IMMEDIATE: read again under the lock and skip what is done.
+      auto now = schema_version(tx, component);
+      if (!now) return std::unexpected(now.error());
+      if (*now >= v) return {};
       if (auto e = tx.exec(migrations[static_cast<std::size_t>(v - 1)].sql); !e) return e;
       auto st = tx.prepare(
           "INSERT INTO schema_versions(component, version, applied_at_ms) VALUES(?1, ?2, "
