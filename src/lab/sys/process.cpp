@@ -101,15 +101,16 @@ struct Process::Impl {
     std::size_t start = 0;
     std::int64_t now = real_clock().now_ms();
     while (true) {
+      // A line longer than kMaxLine goes out in kMaxLine pieces, whether or not its
+      // newline has arrived yet; a line of exactly kMaxLine waits for its newline.
       std::size_t nl = b.find('\n', start);
-      if (nl == std::string::npos) {
-        if (b.size() - start >= kMaxLine) {
-          if (sink) sink(s, std::string_view(b).substr(start, kMaxLine), now);
-          start += kMaxLine;
-          continue;
-        }
-        break;
+      std::size_t pending = (nl == std::string::npos ? b.size() : nl) - start;
+      if (pending > kMaxLine) {
+        if (sink) sink(s, std::string_view(b).substr(start, kMaxLine), now);
+        start += kMaxLine;
+        continue;
       }
+      if (nl == std::string::npos) break;
       if (sink) sink(s, std::string_view(b).substr(start, nl - start), now);
       start = nl + 1;
     }

@@ -160,6 +160,17 @@ TEST_CASE("a data limit makes a large allocation fail in the child, a small one 
   CHECK(memory_error);
 }
 
+TEST_CASE("a line of exactly the maximum length stays one line") {
+  Captured c;
+  auto p = Process::spawn(sh("head -c 65536 /dev/zero | tr '\\0' y; echo; echo next"), c.sink());
+  REQUIRE(p);
+  REQUIRE((*p)->wait(10s));
+  auto out = c.of(Stream::out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].size() == Process::kMaxLine);
+  CHECK(out[1] == "next");
+}
+
 TEST_CASE("very long lines are split, not buffered without bound") {
   Captured c;
   auto p = Process::spawn(sh("head -c 200000 /dev/zero | tr '\\0' x; echo; echo next"), c.sink());
