@@ -109,7 +109,9 @@ std::optional<Res> Matcher::star(std::size_t& pi, std::size_t& ti) const {
     while (pc(++pi) == '*') {
     }
     const unsigned char next = pc(pi);
-    if (at_start && (next == 0 || next == '/' || (next == '\\' && pc(pi + 1) == '/'))) {
+    if (!pathname_) {
+      match_slash = true;  // without pathname semantics `**` is just `*`
+    } else if (at_start && (next == 0 || next == '/' || (next == '\\' && pc(pi + 1) == '/'))) {
       // "**/" may stand for no directory at all.
       if (next == '/' && run(pi + 1, ti) == Res::match) return Res::match;
       match_slash = true;
