@@ -27,7 +27,7 @@ const Command kCommands[] = {
     {"worker", Group::server, "--remote URL --token T [--cpus N] [--gpus 0,1]", "run tasks leased from a remote", nullptr},
     {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", nullptr},
     // Tools.
-    {"files", Group::tool, "[DIR] [--ignored] [--json]", "list the files a submit would upload", nullptr},
+    {"files", Group::tool, "[DIR] [--ignored] [--json]", "list the files a submit would upload", run_files},
     {"config", Group::tool, "check FILE [--kind task|proxy|remote|worker] [--print]", "validate a task.toml or a role's config file", run_config},
     {"help", Group::tool, "[VERB]", "list verbs, or show one verb's usage", run_help},
     {"version", Group::tool, "", "print version and build information", run_version},

@@ -8,5 +8,6 @@ namespace lab::cli {
 int run_help(const Args& args);
 int run_version(const Args& args);
 int run_config(const Args& args);
+int run_files(const Args& args);
 
 }  // namespace lab::cli
