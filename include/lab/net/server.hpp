@@ -23,8 +23,10 @@ inline constexpr int kDefaultServerThreads = 32;
 // How long the server waits for a slow peer to send or take bytes.
 inline constexpr std::chrono::seconds kServerReadTimeout{10};
 inline constexpr std::chrono::seconds kServerWriteTimeout{10};
-// How long an idle keep-alive connection is held open.
-inline constexpr std::chrono::seconds kServerKeepAlive{60};
+// How long an idle keep-alive connection is held open. Stopping a server waits for idle
+// connections to reach this (the HTTP library cannot interrupt them), so keep it short;
+// clients reconnect transparently.
+inline constexpr std::chrono::seconds kServerKeepAlive{2};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

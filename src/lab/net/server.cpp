@@ -162,6 +162,8 @@ Result<int> Server::start() {
   impl_->port = port;
   impl_->started = true;
   impl_->thread = std::thread([&s] { s.listen_after_bind(); });
+  // httplib's stop() is a no-op until the loop runs; wait so a quick stop() is not lost.
+  while (!s.is_running()) std::this_thread::sleep_for(std::chrono::microseconds(200));
   return port;
 }
 
