@@ -102,6 +102,12 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   s.set_keep_alive_timeout(kServerKeepAlive.count());
   s.set_keep_alive_max_count(100000);
   s.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: the library's default also sets SO_REUSEPORT, which would let a second
+  // server share the port silently instead of failing to bind.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.set_payload_max_length(options.max_body_bytes);  // a backstop; `screen` answers first
   impl->options = std::move(options);
   const ServerOptions* o = &impl->options;
