@@ -26,7 +26,10 @@ constexpr std::array<ledger::Migration, 1> kMigrations = {{
      "  deliveries INTEGER NOT NULL DEFAULT 0,"
      "  received_at_ms INTEGER NOT NULL,"
      "  acked_at_ms INTEGER);"
-     "CREATE INDEX transport_mailbox_by_channel ON transport_mailbox(channel, state, seq);"
+     // Unacked messages in channel order (the partial index keeps acked rows out of the way).
+     "CREATE INDEX transport_mailbox_unacked ON transport_mailbox(channel, seq) WHERE state < 2;"
+     // Leases of a channel by deadline.
+     "CREATE INDEX transport_mailbox_leases ON transport_mailbox(channel, state, deadline_ms);"
      "CREATE TABLE transport_inbox ("
      "  id TEXT PRIMARY KEY,"
      "  channel TEXT NOT NULL,"

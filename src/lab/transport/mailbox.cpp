@@ -102,8 +102,9 @@ Result<std::vector<Stored>> Mailbox::take(std::string_view channel, std::chrono:
     (*busy)->reset();
     if (!in_flight_until) {
       std::vector<Stored> out;
-      std::int64_t last_seq = 0;
-      auto sel = stmt("SELECT seq, id, envelope FROM transport_mailbox WHERE channel = ?1 AND state < 2 ORDER BY seq LIMIT ?2");
+      std::int64_t first_seq = 0, last_seq = 0;
+      auto sel = stmt("SELECT seq, id, envelope FROM transport_mailbox INDEXED BY transport_mailbox_unacked "
+                      "WHERE channel = ?1 AND state < 2 ORDER BY seq LIMIT ?2");
       if (!sel) return std::unexpected(sel.error());
       (*sel)->bind_all(channel, max);
       while (true) {
@@ -111,15 +112,16 @@ Result<std::vector<Stored>> Mailbox::take(std::string_view channel, std::chrono:
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
         last_seq = (*sel)->column_int64(0);
+        if (out.empty()) first_seq = last_seq;
         out.push_back({(*sel)->column_text(1), (*sel)->column_text(2)});
       }
       (*sel)->reset();
       if (!out.empty()) {
         auto upd = stmt(
             "UPDATE transport_mailbox SET state = 1, deadline_ms = ?1, deliveries = deliveries + 1 "
-            "WHERE channel = ?2 AND state < 2 AND seq <= ?3");
+            "WHERE seq BETWEEN ?3 AND ?4 AND channel = ?2 AND state < 2");
         if (!upd) return std::unexpected(upd.error());
-        (*upd)->bind_all(now + visibility_.count(), channel, last_seq);
+        (*upd)->bind_all(now + visibility_.count(), channel, first_seq, last_seq);
         if (auto e = (*upd)->run(); !e) return std::unexpected(e.error());
         return out;
       }
@@ -133,7 +135,8 @@ Result<std::vector<Stored>> Mailbox::take(std::string_view channel, std::chrono:
 
 Result<std::vector<Stored>> Mailbox::pending(std::string_view channel) {
   std::lock_guard lock(mu_);
-  auto st = stmt("SELECT id, envelope FROM transport_mailbox WHERE channel = ?1 AND state < 2 ORDER BY seq");
+  auto st = stmt("SELECT id, envelope FROM transport_mailbox INDEXED BY transport_mailbox_unacked "
+                 "WHERE channel = ?1 AND state < 2 ORDER BY seq");
   if (!st) return std::unexpected(st.error());
   (*st)->bind(1, channel);
   std::vector<Stored> out;
