@@ -9,6 +9,7 @@ build_pkgs=(
   build-essential cmake pkg-config git file
   libasio-dev libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libarchive-dev libxxhash-dev libssl-dev doctest-dev
+  openssl  # the CLI: the TLS unit test makes its certificates with it
   # libarchive's static dependencies (see docs/BUILDING.md)
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
 )

@@ -1,0 +1,66 @@
+// A small HTTP(S) client for talking to another lab role: base URL, bearer token, named
+// timeouts, certificate checks against a configured CA or the system store, and failures
+// explained in plain words. The HTTP library stays inside src/lab/net/client.cpp.
+#pragma once
+
+#include <lab/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lab::net {
+
+inline constexpr std::chrono::milliseconds kConnectTimeout{3000};
+inline constexpr std::chrono::milliseconds kReadTimeout{30000};
+inline constexpr std::chrono::milliseconds kWriteTimeout{10000};
+
+struct ClientOptions {
+  std::string url;       // "http://host:port" or "https://host:port"
+  std::string token;     // sent as "Authorization: Bearer <token>" when non-empty
+  std::string ca_file;   // https: trust this PEM bundle ...
+  std::string ca_dir;    // ... and/or this hashed directory; neither = the system store
+  std::chrono::milliseconds connect_timeout = kConnectTimeout;
+  std::chrono::milliseconds read_timeout = kReadTimeout;
+  std::chrono::milliseconds write_timeout = kWriteTimeout;
+  std::string peer_hint;  // appended to "cannot reach" errors, e.g. "is `lab remote` running?"
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+// One keep-alive connection to one server. NOT thread-safe: give each thread its own.
+class Client {
+ public:
+  // Fails with Errc::invalid_argument for a URL that is not http(s)://host[:port].
+  static Result<std::unique_ptr<Client>> create(ClientOptions options);
+  ~Client();
+
+  // Sends a request; any HTTP status is a success here (check `status`). Transport failures
+  // come back as Errc::unavailable (cannot connect, certificate rejected) or Errc::timeout,
+  // with a message naming the URL. `read_timeout` overrides the default for this call.
+  Result<HttpResponse> get(std::string_view path, std::optional<std::chrono::milliseconds> read_timeout = {});
+  Result<HttpResponse> post(std::string_view path, std::string_view json_body,
+                            std::optional<std::chrono::milliseconds> read_timeout = {});
+
+  const std::string& url() const;
+
+  struct Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The "message" of a JSON error body {"error":{"code","message"}}, else the body itself
+// (trimmed to a line), for error reports.
+std::string error_text(const HttpResponse& response);
+
+// The URL with any user:password part replaced by "***", for logs.
+std::string redact_url(std::string_view url);
+
+}  // namespace lab::net

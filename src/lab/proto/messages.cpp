@@ -1,0 +1,244 @@
+#include <lab/proto/messages.hpp>
+
+#include "fields.hpp"
+
+#include <array>
+
+namespace lab::proto {
+namespace {
+
+using nlohmann::json;
+using detail::FieldReader;
+
+constexpr std::array<std::string_view, 8> kStatusNames = {
+    "uploading", "pending", "preparing", "queued", "running", "completed", "failed", "cancelled"};
+
+// Writes an optional value only when present, so absent fields stay absent on the wire.
+template <class T>
+void put_opt(json& j, const char* name, const std::optional<T>& v) {
+  if (v) j[name] = *v;
+}
+
+TaskStatus read_status(FieldReader& r, const char* name) {
+  auto text = r.str(name);
+  if (!r.ok()) return TaskStatus::pending;
+  auto s = parse_task_status(text);
+  if (!s) r.problem(name, "is '" + text + "', which is not a task status (uploading, pending, preparing, "
+                                          "queued, running, completed, failed, cancelled)");
+  return s.value_or(TaskStatus::pending);
+}
+
+// --- to JSON, one overload per type ---
+
+json body_of(const SubmitTask& m) {
+  return {{"task_id", m.task_id}, {"user_id", m.user_id}, {"name", m.name}, {"gpus", m.gpus},
+          {"cpus", m.cpus}, {"memory", m.memory}, {"time_limit", m.time_limit}, {"command", m.command},
+          {"storage_keys", {{"env", m.storage_keys.env}, {"project", m.storage_keys.project},
+                            {"data", m.storage_keys.data}, {"whls", m.storage_keys.whls}}},
+          {"spec", m.spec}};
+}
+json body_of(const CancelTask& m) { return {{"task_id", m.task_id}, {"user_id", m.user_id}}; }
+json body_of(const QueryStatus& m) { return {{"task_ids", m.task_ids}}; }
+json body_of(const StatusUpdate& m) {
+  json j = {{"task_id", m.task_id}, {"status", to_string(m.status)}};
+  put_opt(j, "slurm_job_id", m.slurm_job_id);
+  put_opt(j, "progress", m.progress);
+  put_opt(j, "error_message", m.error_message);
+  return j;
+}
+json body_of(const TaskCompleted& m) {
+  json j = {{"task_id", m.task_id}, {"status", to_string(m.status)}, {"result_keys", m.result_keys},
+            {"gpu_seconds", m.gpu_seconds}, {"cpu_seconds", m.cpu_seconds}};
+  put_opt(j, "exit_code", m.exit_code);
+  put_opt(j, "error_message", m.error_message);
+  return j;
+}
+json body_of(const StatusResponse& m) {
+  json tasks = json::array();
+  for (const auto& t : m.tasks) {
+    json j = {{"task_id", t.task_id}, {"status", to_string(t.status)}};
+    put_opt(j, "slurm_job_id", t.slurm_job_id);
+    put_opt(j, "progress", t.progress);
+    put_opt(j, "gpu_seconds", t.gpu_seconds);
+    tasks.push_back(std::move(j));
+  }
+  return {{"tasks", std::move(tasks)}};
+}
+json body_of(const LogChunk& m) {
+  return {{"task_id", m.task_id}, {"offset", m.offset}, {"data", m.data}, {"stream", m.stream}};
+}
+json body_of(const Heartbeat& m) { return {{"source", m.source}, {"timestamp_ms", m.timestamp_ms}}; }
+json body_of(const Ack& m) { return {{"message_id", m.message_id}}; }
+
+// --- from JSON ---
+
+Result<Message> read_submit(const json& b) {
+  FieldReader r(b, "submit_task");
+  SubmitTask m;
+  m.task_id = r.str("task_id");
+  m.user_id = r.str("user_id");
+  m.name = r.str("name");
+  m.gpus = r.i64("gpus", 0);
+  m.cpus = r.i64("cpus", 1);
+  m.memory = r.str("memory");
+  m.time_limit = r.str("time_limit");
+  m.command = r.str("command");
+  auto keys = r.opt_object("storage_keys");
+  if (r.ok() && !keys) r.problem("storage_keys", "is missing");
+  m.spec = r.opt_object("spec").value_or(json::object());
+  if (!r.ok()) return std::unexpected(r.error());
+  FieldReader k(*keys, "submit_task.storage_keys");
+  m.storage_keys.env = k.str("env");
+  m.storage_keys.project = k.str("project");
+  m.storage_keys.data = k.str_list("data");
+  m.storage_keys.whls = k.str_list("whls");
+  if (!k.ok()) return std::unexpected(k.error());
+  return m;
+}
+
+Result<Message> read_cancel(const json& b) {
+  FieldReader r(b, "cancel_task");
+  CancelTask m{r.str("task_id"), r.str("user_id")};
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_query(const json& b) {
+  FieldReader r(b, "query_status");
+  QueryStatus m{r.str_list("task_ids")};
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_update(const json& b) {
+  FieldReader r(b, "status_update");
+  StatusUpdate m;
+  m.task_id = r.str("task_id");
+  m.status = read_status(r, "status");
+  m.slurm_job_id = r.opt_str("slurm_job_id");
+  m.progress = r.opt_str("progress");
+  m.error_message = r.opt_str("error_message");
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_completed(const json& b) {
+  FieldReader r(b, "task_completed");
+  TaskCompleted m;
+  m.task_id = r.str("task_id");
+  m.status = read_status(r, "status");
+  if (r.ok() && !is_final(m.status))
+    r.problem("status", "must be completed, failed or cancelled, got " + std::string(to_string(m.status)));
+  m.exit_code = r.opt_i64("exit_code");
+  m.result_keys = r.str_list("result_keys");
+  m.gpu_seconds = r.opt_i64("gpu_seconds", 0).value_or(0);
+  m.cpu_seconds = r.opt_i64("cpu_seconds", 0).value_or(0);
+  m.error_message = r.opt_str("error_message");
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_response(const json& b) {
+  FieldReader r(b, "status_response");
+  StatusResponse m;
+  const auto& tasks = r.array("tasks");
+  for (std::size_t i = 0; r.ok() && i < tasks.size(); ++i) {
+    FieldReader t(tasks[i], "status_response.tasks[" + std::to_string(i) + "]");
+    TaskStatusInfo info;
+    info.task_id = t.str("task_id");
+    info.status = read_status(t, "status");
+    info.slurm_job_id = t.opt_str("slurm_job_id");
+    info.progress = t.opt_str("progress");
+    info.gpu_seconds = t.opt_i64("gpu_seconds", 0);
+    if (!t.ok()) return std::unexpected(t.error());
+    m.tasks.push_back(std::move(info));
+  }
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_log(const json& b) {
+  FieldReader r(b, "log_chunk");
+  LogChunk m;
+  m.task_id = r.str("task_id");
+  m.offset = r.i64("offset", 0);
+  m.data = r.str("data");
+  m.stream = r.str("stream");
+  if (r.ok() && m.stream != "stdout" && m.stream != "stderr")
+    r.problem("stream", "must be \"stdout\" or \"stderr\", got \"" + m.stream + "\"");
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_heartbeat(const json& b) {
+  FieldReader r(b, "heartbeat");
+  Heartbeat m{r.str("source"), r.i64("timestamp_ms", 0)};
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_ack(const json& b) {
+  FieldReader r(b, "ack");
+  Ack m{r.str("message_id")};
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+struct Reader {
+  std::string_view type;
+  Result<Message> (*read)(const json&);
+};
+
+// The type-tag table: one row per message type.
+constexpr std::array<Reader, 9> kReaders = {{
+    {SubmitTask::kType, read_submit},
+    {CancelTask::kType, read_cancel},
+    {QueryStatus::kType, read_query},
+    {StatusUpdate::kType, read_update},
+    {TaskCompleted::kType, read_completed},
+    {StatusResponse::kType, read_response},
+    {LogChunk::kType, read_log},
+    {Heartbeat::kType, read_heartbeat},
+    {Ack::kType, read_ack},
+}};
+
+}  // namespace
+
+std::string_view to_string(TaskStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+
+std::optional<TaskStatus> parse_task_status(std::string_view text) {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i)
+    if (kStatusNames[i] == text) return static_cast<TaskStatus>(i);
+  return std::nullopt;
+}
+
+bool is_final(TaskStatus s) {
+  return s == TaskStatus::completed || s == TaskStatus::failed || s == TaskStatus::cancelled;
+}
+
+std::string_view type_of(const Message& message) {
+  return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kType; }, message);
+}
+
+bool known_type(std::string_view type) {
+  for (const auto& r : kReaders)
+    if (r.type == type) return true;
+  return false;
+}
+
+nlohmann::json to_json(const Message& message) {
+  return std::visit([](const auto& m) { return body_of(m); }, message);
+}
+
+Envelope encode(const Message& message, std::int64_t sent_at_ms) {
+  return make_envelope(std::string(type_of(message)), to_json(message), sent_at_ms);
+}
+
+Result<Message> decode(const Envelope& envelope) {
+  for (const auto& r : kReaders)
+    if (r.type == envelope.type) return r.read(envelope.body);
+  return fail(Errc::unsupported, "unknown message type '" + envelope.type + "' (message " + envelope.id +
+                                     "); the sender may run a newer lab");
+}
+
+}  // namespace lab::proto
