@@ -141,6 +141,8 @@ Refusal explain_refusal(std::string_view err, const JobRequest& job) {
   if (is_scheduler_down(err)) {
     r.plain = std::string(kSchedulerDown);
     r.scheduler_down = true;
+  } else if (contains(err, "accounting/QOS policy")) {
+    r.plain = "the request is over a limit of the account or QOS (number of jobs, size or time)";
   } else if (contains(err, "Invalid generic resource") || contains(err, "gres")) {
     bool gpu = util::starts_with(job.gres_name, "gpu");
     r.plain = gpu ? "this cluster has no GPUs " + in_part + " (asked for " + std::to_string(job.gpus) + ")"
@@ -157,15 +159,13 @@ Refusal explain_refusal(std::string_view err, const JobRequest& job) {
     r.plain = "QOS '" + opt_or(job.qos, "") + "' does not exist or may not be used with this account";
   } else if (contains(err, "nvalid account")) {
     r.plain = "account '" + opt_or(job.account, "") + "' does not exist or may not use " + part;
-  } else if (contains(err, "accounting/QOS policy") || contains(err, "QOS")) {
-    r.plain = "the request is over a limit of the account or QOS (number of jobs, size or time)";
   } else if (contains(err, "permission denied") || contains(err, "not permitted") || contains(err, "Access denied")) {
     r.plain = "not allowed to use " + part;
   } else if (contains(err, "Requested node configuration is not available")) {
     r.plain = "no node " + in_part + " has the CPUs, memory and GPUs asked for together";
   } else {
     // The first error line without sbatch's prefix.
-    std::string_view first = r.raw.substr(0, r.raw.find('\n'));
+    std::string_view first = std::string_view(r.raw).substr(0, r.raw.find('\n'));
     for (std::string_view prefix : {"sbatch: error: ", "Batch job submission failed: "})
       if (util::starts_with(first, prefix)) first.remove_prefix(prefix.size());
     r.plain = first.empty() ? "the cluster refused the task without saying why" : "the cluster refused the task: " + std::string(first);
