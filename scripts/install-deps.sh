@@ -13,7 +13,7 @@ build_pkgs=(
   # libarchive's static dependencies (see docs/BUILDING.md)
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
 )
-e2e_pkgs=(zstd python3 python3-venv curl procps awscli time)
+e2e_pkgs=(zstd python3 python3-venv curl procps awscli time slurmctld slurmd slurm-client munge)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--e2e" ] && want+=("${e2e_pkgs[@]}")
