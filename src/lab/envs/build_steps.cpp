@@ -106,6 +106,8 @@ Result<void> stage_inputs(const EnvKey& key, const fs::path& project, const fs::
   if (ec) return fail(Errc::io, "cannot create " + inputs.string() + ": " + ec.message());
   auto copy_checked = [&](const KeyFile& f, const fs::path& to, InputKind kind) -> Result<void> {
     fs::create_directories(to.parent_path(), ec);
+    if (!fs::is_regular_file(project / f.path, ec))
+      return fail(Errc::not_found, (project / f.path).string() + " is missing; the project folder is incomplete");
     if (!fs::copy_file(project / f.path, to, fs::copy_options::overwrite_existing, ec))
       return fail(Errc::io, "cannot copy " + (project / f.path).string() + ": " + ec.message());
     auto h = hash_input(to, kind);
