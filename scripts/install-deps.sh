@@ -12,8 +12,10 @@ build_pkgs=(
   openssl  # the CLI: the TLS unit test makes its certificates with it
   # libarchive's static dependencies (see docs/BUILDING.md)
   liblz4-dev libzstd-dev libacl1-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
+  # the envs unit tests build real virtual environments from wheels they make
+  python3 python3-venv
 )
-e2e_pkgs=(zstd python3 python3-venv curl procps awscli time slurmctld slurmd slurm-client munge)
+e2e_pkgs=(zstd curl procps awscli time slurmctld slurmd slurm-client munge)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--e2e" ] && want+=("${e2e_pkgs[@]}")

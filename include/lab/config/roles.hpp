@@ -85,7 +85,9 @@ struct RemoteWorkers {
 struct RemoteEnvironments {
   std::optional<std::string> index_url;            // PyPI mirror
   std::optional<std::string> wheelhouse;           // folder of local wheels
-  double max_size_gb = 200;
+  double max_size_gb = 200;                        // the envs folder's limit; least recently used go first
+  std::string python = "python3";                  // the cluster's default interpreter: a name on PATH, or a path
+  int build_timeout_s = 3600;                      // a build running longer fails
 };
 
 struct RemoteConfig {

@@ -149,6 +149,8 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
           text("index_url", c.environments.index_url).check(http_url),
           path("wheelhouse", c.environments.wheelhouse, base),
           number("max_size_gb", c.environments.max_size_gb, 0, 1'000'000),
+          text("python", c.environments.python).check(not_empty),
+          integer("build_timeout_s", c.environments.build_timeout_s, 10, 7 * 86'400),
       }},
   }};
   Outcome out = apply(source, file, s);
