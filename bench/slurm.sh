@@ -6,7 +6,8 @@
 set -euo pipefail
 build=$(cd "${1:?usage: bench/slurm.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-ci=${LAB_SLURM_CI:-$(cd "$here/../../shared/slurm" && pwd)/slurm-ci.sh}
+source "$here/../tests/lib/shared.sh"
+ci=${LAB_SLURM_CI:-$shared_dir/slurm/slurm-ci.sh}
 tool="$build/tests/lab_slurm_bench"
 N=${N:-7} R=${R:-3}
 export SLURM_CI_BASE="$build/slurm-bench" SLURM_CI_PORT_BASE=${SLURM_CI_PORT_BASE:-27817}

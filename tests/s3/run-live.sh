@@ -6,8 +6,9 @@
 set -euo pipefail
 build=$(cd "${1:?usage: run-live.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# The shared peers sit beside the repository (../shared), as on every developer machine and in CI.
-shared=${LAB_S3_SCRIPTS:-$(cd "$here/../../../shared/s3" && pwd)}
+# The shared peers are found by tests/lib/shared.sh.
+source "$here/../lib/shared.sh"
+shared=${LAB_S3_SCRIPTS:-$shared_dir/s3}
 export S3_DIR="$build/s3-live"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export S3_PORT=$(free_port) S3_BASE_PORT=$(free_port) MEMCACHE_PORT=$(free_port)

@@ -6,8 +6,9 @@
 set -euo pipefail
 build=$(cd "${1:?usage: run-live.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# The shared peers sit beside the repository (../shared), as on every developer machine and in CI.
-ci=${LAB_SLURM_CI:-$(cd "$here/../../../shared/slurm" && pwd)/slurm-ci.sh}
+# The shared peers are found by tests/lib/shared.sh.
+source "$here/../lib/shared.sh"
+ci=${LAB_SLURM_CI:-$shared_dir/slurm/slurm-ci.sh}
 export SLURM_CI_BASE="$build/slurm-live"
 export SLURM_CI_PORT_BASE=${SLURM_CI_PORT_BASE:-26817}
 export SLURM_CONF="$SLURM_CI_BASE/etc/slurm.conf"
