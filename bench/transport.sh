@@ -28,7 +28,12 @@ work="$(mktemp -d /tmp/lab-bench-redis.XXXXXX)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync everysec \
   --save '' --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log"
-trap 'kill "$(cat "$work/redis.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
+stop_redis() {
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$work/redis.pid")" 2>/dev/null || true
+  for _ in $(seq 50); do [ -e "$work/redis.pid" ] && kill -0 "$(cat "$work/redis.pid")" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$work"
+}
+trap stop_redis EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 out="$work/results.txt"

@@ -48,9 +48,9 @@ class HttpTransport final : public Transport {
 
   ~HttpTransport() override {
     pump_.reset();  // stop delivering first: it may write into the mailbox
+    flush_acks();   // deferred acks, while the mailbox is still open
     if (mailbox_) mailbox_->close();
     if (server_) server_->stop();
-    if (!o_.listen) flush_acks();
   }
 
   Result<void> start() {
@@ -129,32 +129,23 @@ class HttpTransport final : public Transport {
   Result<std::optional<Envelope>> receive(std::string_view channel, std::chrono::milliseconds timeout) override {
     if (auto c = check_channel(channel); !c) return std::unexpected(c.error());
     timeout = std::clamp(timeout, std::chrono::milliseconds(0), kMaxReceiveWait);
-    if (mailbox_) {
-      auto got = mailbox_->take(channel, timeout, 1, {});
-      if (!got) return std::unexpected(got.error());
-      if (got->empty()) return std::optional<Envelope>();
-      return parse_stored(got->front());
-    }
-    return receive_remote(channels_.at(std::string(channel)), channel, timeout);
+    return receive_buffered(channels_.at(std::string(channel)), channel, timeout);
   }
 
+  // Acks are deferred while more of the received batch is buffered, and travel with the
+  // next take (one commit per batch instead of one per message); the last ack of a batch is
+  // committed at once. A crash in between only means a redelivery, which the inbox drops.
   Result<void> ack(std::string_view channel, std::string_view id) override {
     if (auto c = check_channel(channel); !c) return std::unexpected(c.error());
-    if (mailbox_) {
-      auto r = mailbox_->ack(channel, {std::string(id)});
-      if (!r) return std::unexpected(r.error());
-      return {};
-    }
     auto& st = channels_.at(std::string(channel));
     std::vector<std::string> ids;
     {
       std::lock_guard lock(st.mu);
       st.deferred_acks.emplace_back(id);
-      // More of the batch is still buffered: the ack travels with the next receive.
       if (!st.buffer.empty()) return {};
       ids.swap(st.deferred_acks);
     }
-    auto r = post_json("/v1/channels/" + std::string(channel) + "/ack", nlohmann::json{{"ids", ids}}.dump(), {});
+    auto r = commit_acks(channel, ids, {});
     if (!r) {
       std::lock_guard lock(st.mu);
       st.deferred_acks.insert(st.deferred_acks.end(), ids.begin(), ids.end());
@@ -215,8 +206,58 @@ class HttpTransport final : public Transport {
 
   std::int64_t steady_ms() const { return clock_.steady_ms(); }
 
-  Result<std::optional<Envelope>> receive_remote(ChannelState& st, std::string_view channel,
-                                                 std::chrono::milliseconds timeout) {
+  // One batch of messages from the mailbox, in process or over HTTP: the envelopes and the
+  // visibility timeout they were leased for (ms). `acks` are committed first.
+  struct Batch {
+    std::deque<Envelope> messages;
+    std::int64_t visibility_ms = 0;
+  };
+
+  Result<Batch> fetch(std::string_view channel, std::chrono::milliseconds timeout, const std::vector<std::string>& acks) {
+    Batch b;
+    if (mailbox_) {
+      auto got = mailbox_->take(channel, timeout, kReceiveBatch, acks);
+      if (!got) return std::unexpected(got.error());
+      for (const auto& stored : *got) {
+        auto e = parse_stored(stored);
+        if (!e) return std::unexpected(e.error());
+        b.messages.push_back(std::move(**e));
+      }
+      b.visibility_ms = mailbox_->visibility().count();
+      return b;
+    }
+    nlohmann::json req = {{"wait_ms", timeout.count()}, {"max", kReceiveBatch}, {"ack", acks}};
+    auto r = post_json("/v1/channels/" + std::string(channel) + "/receive", req.dump(), timeout + kLongPollSlack);
+    if (!r) return std::unexpected(r.error());
+    auto j = nlohmann::json::parse(*r, nullptr, false);
+    if (!j.is_object() || !j.contains("messages") || !j["messages"].is_array())
+      return fail(Errc::corrupt, "the listener's answer to receive is not the expected JSON");
+    for (const auto& m : j["messages"]) {
+      auto e = proto::envelope_from_json(m);
+      if (!e) return fail(Errc::corrupt, "the listener sent a bad envelope: " + e.error().message);
+      b.messages.push_back(std::move(*e));
+    }
+    b.visibility_ms = j.value("visibility_timeout_ms", std::int64_t{0});
+    return b;
+  }
+
+  Result<void> commit_acks(std::string_view channel, const std::vector<std::string>& ids,
+                           std::optional<std::chrono::milliseconds> timeout) {
+    if (ids.empty()) return {};
+    if (mailbox_) {
+      auto n = mailbox_->ack(channel, ids);
+      if (!n) return std::unexpected(n.error());
+      return {};
+    }
+    auto r = post_json("/v1/channels/" + std::string(channel) + "/ack", nlohmann::json{{"ids", ids}}.dump(), timeout);
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
+  // Hands out the next buffered message while its lease is fresh; otherwise fetches a batch
+  // (sending the deferred acks with it) and hands out its first message.
+  Result<std::optional<Envelope>> receive_buffered(ChannelState& st, std::string_view channel,
+                                                   std::chrono::milliseconds timeout) {
     std::lock_guard receive_lock(st.receive_mu);
     std::vector<std::string> acks;
     {
@@ -226,39 +267,23 @@ class HttpTransport final : public Transport {
         st.buffer.pop_front();
         return std::optional<Envelope>(std::move(e));
       }
-      st.buffer.clear();  // a lapsed lease: the listener will deliver these again
+      st.buffer.clear();  // a lapsed lease: the mailbox will deliver these again
       acks.swap(st.deferred_acks);
     }
-    nlohmann::json req = {{"wait_ms", timeout.count()}, {"max", kReceiveBatch}, {"ack", acks}};
     const auto asked_at = steady_ms();
-    auto r = post_json("/v1/channels/" + std::string(channel) + "/receive", req.dump(), timeout + kLongPollSlack);
-    auto restore = [&] {
+    auto got = fetch(channel, timeout, acks);
+    if (!got) {
       std::lock_guard lock(st.mu);
       st.deferred_acks.insert(st.deferred_acks.end(), acks.begin(), acks.end());
-    };
-    if (!r) {
-      restore();
-      return std::unexpected(r.error());
+      return std::unexpected(got.error());
     }
-    auto j = nlohmann::json::parse(*r, nullptr, false);
-    if (!j.is_object() || !j.contains("messages") || !j["messages"].is_array()) {
-      restore();
-      return fail(Errc::corrupt, "the listener's answer to receive is not the expected JSON");
-    }
-    std::deque<Envelope> got;
-    for (const auto& m : j["messages"]) {
-      auto e = proto::envelope_from_json(m);
-      if (!e) return fail(Errc::corrupt, "the listener sent a bad envelope: " + e.error().message);
-      got.push_back(std::move(*e));
-    }
-    std::int64_t visibility = j.value("visibility_timeout_ms", std::int64_t{0});
     std::lock_guard lock(st.mu);
-    if (got.empty()) return std::optional<Envelope>();
-    Envelope first = std::move(got.front());
-    got.pop_front();
-    st.buffer = std::move(got);
+    if (got->messages.empty()) return std::optional<Envelope>();
+    Envelope first = std::move(got->messages.front());
+    got->messages.pop_front();
+    st.buffer = std::move(got->messages);
     // Hand out buffered messages only well inside their lease.
-    st.buffer_valid_until = asked_at + visibility * 8 / 10;
+    st.buffer_valid_until = asked_at + got->visibility_ms * 8 / 10;
     return std::optional<Envelope>(std::move(first));
   }
 
@@ -270,7 +295,7 @@ class HttpTransport final : public Transport {
         std::lock_guard lock(st.mu);
         ids.swap(st.deferred_acks);
       }
-      if (!ids.empty()) (void)post_json("/v1/channels/" + name + "/ack", nlohmann::json{{"ids", ids}}.dump(), kFinalAckTimeout);
+      (void)commit_acks(name, ids, kFinalAckTimeout);
     }
   }
 
