@@ -237,7 +237,7 @@ TEST_CASE("remote: after a restart a running task keeps its worker and a queued 
   c.submit(second);
   c.until_status(second, proto::TaskStatus::queued);
   FakeWorker w(c.remote->workers_url(), "w1");
-  w.register_worker();
+  w.register_worker(/*slots=*/2);
   REQUIRE(w.lease(2000)["task_id"] == kTask);
   REQUIRE(w.lease(0)["task_id"] == second);  // assigned, never started: lost in the restart
   CHECK(w.post("tasks/" + kTask + "/started", {{"attempt", 1}}).first == 200);

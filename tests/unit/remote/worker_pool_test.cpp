@@ -86,7 +86,7 @@ TEST_CASE("worker pool: a task goes from queued through lease, bundle, logs and 
   Pool p("flow");
   const std::string id = "t-261130-0001";
   REQUIRE(p.executor->submit(p.task(id)));
-  REQUIRE(p.sink.has("queued " + id + " 1 no workers are connected"));
+  REQUIRE(p.sink.has("queued " + id + " 1 queued: no workers are connected"));
 
   FakeWorker w(p.executor->url(), "gpu-box-1");
   w.register_worker();
