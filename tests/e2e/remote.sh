@@ -4,6 +4,10 @@
 # cleanly on SIGTERM.
 source "$(dirname "$0")/lib/common.sh"
 
+PID=""
+stop_remote() { [ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true; }
+ON_EXIT_HOOKS+=(stop_remote)
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MAILBOX_PORT=$(free_port)
 WORKERS_PORT=$(free_port)
@@ -22,7 +26,7 @@ type = "local"
 root = "storage"
 
 [database]
-path = "remote.db"
+path = "remote/ledger.db"
 
 [paths]
 envs_dir = "envs"

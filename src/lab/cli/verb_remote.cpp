@@ -2,29 +2,16 @@
 #include <lab/config/roles.hpp>
 #include <lab/net/client.hpp>
 #include <lab/remote/remote.hpp>
+#include <lab/sys/signals.hpp>
 
-#include <csignal>
 #include <cstdio>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 
 #include "verbs.hpp"
 
 namespace lab::cli {
-namespace {
-
-// Blocks SIGINT and SIGTERM in this thread (and the threads it starts later), so that the
-// wait below receives them instead of the default handler ending the process.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-}  // namespace
 
 int run_remote(const Args& args) {
   CLI::App app{"The cluster side: receives tasks from the proxy, prepares their files, runs them on "
@@ -46,7 +33,7 @@ int run_remote(const Args& args) {
     std::fputs(config::format(config.error()).c_str(), stderr);
     return kExitFailure;
   }
-  const sigset_t stop_signals = block_stop_signals();
+  sys::block_stop_signals();  // before any thread starts, so every thread inherits the mask
   remote::Options options;
   options.config = std::move(*config);
   auto remote = remote::start(options);
@@ -58,9 +45,8 @@ int run_remote(const Args& args) {
     std::fprintf(stderr, "lab remote: mailbox for the proxy at %s\n", net::redact_url(url).c_str());
   if (auto url = (*remote)->workers_url(); !url.empty())
     std::fprintf(stderr, "lab remote: workers connect to %s/worker/v1\n", url.c_str());
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  std::fprintf(stderr, "lab remote: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  const int sig = sys::wait_for_stop_signal();
+  std::fprintf(stderr, "lab remote: stopping (SIG%s)\n", sigabbrev_np(sig));
   (*remote)->stop();
   return kExitOk;
 }

@@ -203,7 +203,7 @@ void Server::route_upload(std::string_view method, std::string pattern, std::uin
     r.path = req.path;
     for (std::size_t i = 1; i < req.matches.size(); ++i) r.matches.push_back(req.matches[i].str());
     for (const auto& [k, v] : req.params) r.query.emplace(k, v);
-    bool used = false;
+    bool used = false, finished = false;
     BodyReader read_body = [&](const ChunkFn& on_chunk) -> Result<void> {
       if (used) return fail(Errc::internal, "the request body was already read");
       used = true;
@@ -221,9 +221,13 @@ void Server::route_upload(std::string_view method, std::string pattern, std::uin
       });
       if (!failure) return failure;
       if (!ok) return fail(Errc::invalid_argument, "the request body ended early (the client stopped sending)");
+      finished = true;
       return {};
     };
     write(res, h(r, read_body));
+    // A body left unread (or half read) is still on the wire: hang up rather than keep the
+    // connection for a next request that would start inside it.
+    if (!used || !finished) const_cast<httplib::Request&>(req).set_header("Connection", "close");
   };
   if (method == "POST") s.Post(pattern, wrapped);
   else s.Put(pattern, wrapped);

@@ -61,7 +61,8 @@ Result<void> send_status(ledger::Db& tx, std::string_view task_id, ledger::TaskS
   proto::StatusUpdate u;
   u.task_id = std::string(task_id);
   u.status = status_of(state);
-  if (!reason.empty()) u.progress = std::string(reason);
+  if (!reason.empty()) u.reason = std::string(reason);
+  u.at_ms = at_ms;
   return enqueue(tx, u, at_ms);
 }
 
@@ -85,7 +86,11 @@ Result<void> send_completed(ledger::Db& tx, std::string_view task_id, const Comp
   m.result_keys = c.result_keys;
   m.gpu_seconds = std::llround(c.gpu_seconds);
   m.cpu_seconds = std::llround(c.cpu_seconds);
-  if (!c.reason.empty()) m.error_message = c.reason;
+  m.wall_seconds = std::llround(c.wall_seconds);
+  if (!c.reason.empty()) {
+    m.reason = c.reason;
+    if (c.state == ledger::TaskState::failed) m.error_message = c.reason;  // for readers of the older field
+  }
   return enqueue(tx, m, at_ms);
 }
 

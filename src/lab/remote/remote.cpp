@@ -6,6 +6,7 @@
 
 #include <lab/ledger/schema.hpp>
 #include <lab/transport/consumer.hpp>
+#include <lab/transport/from_config.hpp>
 
 #include <condition_variable>
 #include <deque>
@@ -21,17 +22,8 @@ constexpr std::chrono::milliseconds kReceiveSlice{500};
 constexpr std::chrono::milliseconds kRetryPause{1000};
 
 transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
-  transport::Options o;
-  o.type = c.transport.type;
-  o.listen = c.transport.listen;
-  o.listen_host = c.transport.host;
-  o.listen_port = c.transport.port;
-  o.url = c.transport.url.value_or("");
-  o.token = c.transport.token;
-  o.tls_ca_file = c.transport.tls_ca.value_or("");
-  o.db_path = c.database.path;
+  transport::Options o = transport::options_from_config(c.transport, c.database.path, "is `lab proxy` running?");
   o.log = log;
-  o.peer_hint = "is `lab proxy` running?";
   return o;
 }
 
@@ -44,7 +36,9 @@ class RemoteImpl final : public Remote {
 
   Result<void> open() {
     const config::RemoteConfig& c = options_.config;
-    for (const auto& dir : {c.paths.tasks_dir, c.paths.cache_dir}) {
+    const std::string db_dir = std::filesystem::path(c.database.path).parent_path().string();
+    for (const auto& dir : {c.paths.tasks_dir, c.paths.cache_dir, db_dir}) {
+      if (dir.empty()) continue;
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec) return fail(Errc::io, "cannot create the folder " + dir + ": " + ec.message());

@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "results/<id>/files/".
+// "results/<id>/files/": where `result_file_key` puts every file of the task.
 Result<std::string> files_prefix(std::string_view task_id) {
   auto p = storage::layout::results_prefix(task_id);
   if (!p) return p;
@@ -18,12 +18,6 @@ Result<std::string> files_prefix(std::string_view task_id) {
 }
 
 }  // namespace
-
-Result<std::string> result_key(std::string_view task_id, std::string_view path) {
-  auto p = files_prefix(task_id);
-  if (!p) return p;
-  return *p + std::string(path);
-}
 
 Result<std::vector<std::string>> store_results(storage::Storage& storage, std::string_view task_id,
                                                const fs::path& archive, const fs::path& scratch) {
@@ -44,7 +38,7 @@ Result<std::vector<std::string>> store_results(storage::Storage& storage, std::s
        it.increment(ec)) {
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;  // links and folders carry no bytes
     const std::string rel = fs::relative(it->path(), scratch).generic_string();
-    auto key = result_key(task_id, rel);
+    auto key = storage::layout::result_file_key(task_id, rel);
     if (!key) return fail_with_context(key.error(), "result file '" + rel + "'");
     if (auto r = storage.put_file(*key, it->path()); !r) return std::unexpected(r.error());
     keys.push_back(*key);

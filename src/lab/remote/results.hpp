@@ -12,9 +12,6 @@
 
 namespace lab::remote {
 
-// The storage key of one result file of a task.
-Result<std::string> result_key(std::string_view task_id, std::string_view path);
-
 // Replaces the task's stored results with the files in `archive` (tar.zst): earlier result
 // objects of the task are removed first, so a rerun never mixes with an older attempt.
 // Uses `scratch` (created, then removed) to unpack. Returns the stored keys, sorted.

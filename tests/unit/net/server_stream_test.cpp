@@ -38,6 +38,9 @@ std::unique_ptr<net::Server> server_with(std::uint64_t upload_limit, std::string
     if (!r) return net::json_error(413, "payload_too_large", r.error().message);
     return net::Response{200, "{\"bytes\":" + std::to_string(received->size()) + "}"};
   });
+  s->route_upload("PUT", "/refuse", upload_limit, [](const net::Request&, const net::BodyReader&) {
+    return net::json_error(409, "stale_attempt", "not reading this");
+  });
   REQUIRE(s->start());
   return s;
 }
@@ -78,4 +81,18 @@ TEST_CASE("an upload route takes bodies beyond the server's limit, up to its own
   auto denied = anon.Put("/upload", "x", "text/plain");
   REQUIRE(denied);
   CHECK(denied->status == 401);
+}
+
+TEST_CASE("an upload refused without reading its body does not spoil the next request") {
+  std::string got;
+  auto s = server_with(1 << 20, &got);
+  httplib::Client c(s->url());
+  c.set_bearer_token_auth(kToken);
+  auto refused = c.Put("/refuse", std::string(300000, 'q'), "application/octet-stream");
+  REQUIRE(refused);
+  CHECK(refused->status == 409);
+  auto next = c.Get("/stream/1");
+  REQUIRE(next);
+  CHECK(next->status == 200);
+  CHECK(next->body == std::string(1000, 'a'));
 }

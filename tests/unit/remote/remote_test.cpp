@@ -11,6 +11,9 @@
 #include <lab/remote/remote.hpp>
 #include <lab/sys/clock.hpp>
 #include <lab/transport/transport.hpp>
+#include <lab/ledger/users.hpp>
+
+#include "lab/remote/store.hpp"
 
 using namespace lab;
 using namespace lab::remote;
@@ -24,11 +27,14 @@ int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':')
 
 // A remote, the proxy's end of the transport, and a project in storage.
 struct Cluster {
-  explicit Cluster(const std::string& name) : dir(fresh_dir(name)) {
+  // `before_start` runs on the remote's ledger file before the remote first starts.
+  explicit Cluster(const std::string& name, const std::function<void(Cluster&)>& before_start = nullptr)
+      : dir(fresh_dir(name)) {
     config = remote_config(dir);
     st = storage::make_storage({"local", dir / "storage", "", ""}).value();
     put_text(dir / "project" / "src" / "train.py", "print('hi')\n");
     manifest = upload_project(*st, dir / "project");
+    if (before_start) before_start(*this);
     start_remote();
     transport::Options o;
     o.url = remote->transport_url();
@@ -144,7 +150,9 @@ const std::string kTask = "t-261130-0001";
 TEST_CASE("remote: a submitted task is prepared, run by a worker, and reported with its whole log first") {
   Cluster c("flow");
   c.submit(kTask, /*gpus=*/0);
-  c.until_status(kTask, proto::TaskStatus::queued);
+  auto queued = std::get<proto::StatusUpdate>(c.until_status(kTask, proto::TaskStatus::queued).back());
+  CHECK(queued.reason == "queued: no workers are connected; the task starts when one connects");
+  CHECK(queued.at_ms == c.clock.now_ms());
   CHECK(fs::exists(fs::path(c.config.paths.tasks_dir) / kTask / "src" / "train.py"));
 
   FakeWorker w(c.remote->workers_url(), "w1");
@@ -181,6 +189,7 @@ TEST_CASE("remote: a submitted task is prepared, run by a worker, and reported w
   CHECK(done.status == proto::TaskStatus::completed);
   CHECK(done.exit_code == 0);
   CHECK(done.cpu_seconds == 30);
+  CHECK(done.wall_seconds == 20);
   CHECK(done.result_keys == std::vector<std::string>{"results/" + kTask + "/files/outputs/metrics.json"});
 
   auto db = ledger::open_ledger(c.config.database.path).value();
@@ -200,8 +209,8 @@ TEST_CASE("remote: a project file missing from storage fails the task with a rea
   auto msgs = c.until_completed(kTask);
   const auto& done = std::get<proto::TaskCompleted>(msgs.back());
   CHECK(done.status == proto::TaskStatus::failed);
-  REQUIRE(done.error_message);
-  CHECK(done.error_message->find("'src/train.py'") != std::string::npos);
+  REQUIRE(done.reason);
+  CHECK(done.reason->find("'src/train.py'") != std::string::npos);
   CHECK(c.log_of(kTask).find(" lab task failed: the project file 'src/train.py'") != std::string::npos);
 }
 
@@ -280,8 +289,48 @@ TEST_CASE("remote: a worker silent past its lease loses the task; max_requeues t
   auto msgs = c.until_completed(kTask);
   const auto& done = std::get<proto::TaskCompleted>(msgs.back());
   CHECK(done.status == proto::TaskStatus::failed);
-  CHECK(done.error_message == "lost its worker 2 times");
+  CHECK(done.reason == "lost its worker 2 times");
   const std::string log = c.log_of(kTask);
   CHECK(log.find(" lab worker w1 stopped answering") != std::string::npos);
   CHECK(log.find("queued again as attempt 2") != std::string::npos);
+}
+
+TEST_CASE("remote: a task a crash left preparing is prepared again when the remote starts") {
+  Cluster c("recover-preparing", [](Cluster& c) {
+    // What a remote killed while preparing leaves behind: the task, its submit body, preparing.
+    auto db = ledger::open_ledger(c.config.database.path).value();
+    REQUIRE(remote::store::migrate(*db));
+    auto ada = ledger::create_user(*db, "ada", "$remote$no-login", false, c.clock.now_ms()).value();
+    ledger::NewTask nt;
+    nt.id = kTask;
+    nt.user_id = ada.id;
+    nt.name = "train";
+    nt.initial = ledger::TaskState::pending;
+    nt.cpus = 1;
+    nt.memory_bytes = 1 << 30;
+    nt.manifest_key = c.manifest;
+    REQUIRE(ledger::create_task(*db, nt, c.clock.now_ms()));
+    REQUIRE(ledger::transition(*db, kTask, ledger::TaskState::preparing, "preparing", c.clock.now_ms()));
+    proto::SubmitTask m;
+    m.task_id = kTask;
+    m.user_id = "ada";
+    m.name = "train";
+    m.memory = "1G";
+    m.time_limit = "1:00:00";
+    m.command = "true";
+    m.storage_keys.project = c.manifest;
+    remote::store::TaskRow row;
+    row.task_id = kTask;
+    row.submit_json = proto::to_json(proto::Message(m)).dump();
+    REQUIRE(remote::store::insert_task(*db, row));
+  });
+  c.until_status(kTask, proto::TaskStatus::queued);
+  CHECK(fs::exists(fs::path(c.config.paths.tasks_dir) / kTask / "src" / "train.py"));
+  FakeWorker w(c.remote->workers_url(), "w1");
+  w.register_worker();
+  auto a = w.lease(2000);
+  REQUIRE(a.is_object());
+  CHECK(a["task_id"] == kTask);
+  CHECK(a["attempt"] == 1);
+  CHECK(a["command"] == "true");
 }
