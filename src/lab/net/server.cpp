@@ -62,6 +62,9 @@ void write(httplib::Response& out, const Response& r) {
   });
 }
 
+// The most of an unread upload body the server reads and drops to keep a connection open.
+constexpr std::uint64_t kDrainLimit = 8u << 20;
+
 // The upload route matching `req`, or nullptr.
 const UploadRoute* upload_route(const std::vector<UploadRoute>& uploads, const httplib::Request& req) {
   for (const auto& u : uploads)
@@ -225,9 +228,13 @@ void Server::route_upload(std::string_view method, std::string pattern, std::uin
       return {};
     };
     write(res, h(r, read_body));
-    // A body left unread (or half read) is still on the wire: hang up rather than keep the
-    // connection for a next request that would start inside it.
-    if (!used || !finished) const_cast<httplib::Request&>(req).set_header("Connection", "close");
+    // A body the handler left unread is still on the wire: a small one is read and dropped so
+    // the connection stays usable; after a large or half-read one the server hangs up.
+    if (!used) {
+      std::uint64_t drained = 0;
+      finished = reader([&](const char*, std::size_t n) { return (drained += n) <= kDrainLimit; });
+    }
+    if (!finished) const_cast<httplib::Request&>(req).set_header("Connection", "close");
   };
   if (method == "POST") s.Post(pattern, wrapped);
   else s.Put(pattern, wrapped);
