@@ -22,7 +22,7 @@ const Command kCommands[] = {
     {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics", nullptr},
     {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
     // Server roles.
-    {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin]", "students' entry point: accounts, uploads, web pages", nullptr},
+    {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin] [--password-stdin]", "students' entry point: accounts, uploads, tasks, logs", run_proxy},
     {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", nullptr},
     {"worker", Group::server, "--remote URL --token T [--cpus N] [--gpus 0,1]", "run tasks leased from a remote", nullptr},
     {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", nullptr},
