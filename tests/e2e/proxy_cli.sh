@@ -43,10 +43,10 @@ start_proxy() {
 }
 # call METHOD PATH [TOKEN] [BODY]: sets CODE and BODY
 call() {
-  local auth=()
-  [ -n "${3:-}" ] && auth=(-H "Authorization: Bearer $3")
-  BODY=$(curl -sS -o - -w '\n%{http_code}' -X "$1" "${auth[@]}" -H 'Content-Type: application/json' \
-    ${4:+--data-binary "$4"} "$API$2")
+  local extra=()
+  [ -n "${3:-}" ] && extra+=(-H "Authorization: Bearer $3")
+  [ -n "${4:-}" ] && extra+=(--data-binary "$4")
+  BODY=$(curl -sS -o - -w '\n%{http_code}' -X "$1" "${extra[@]}" -H 'Content-Type: application/json' "$API$2")
   CODE=${BODY##*$'\n'}
   BODY=${BODY%$'\n'*}
 }

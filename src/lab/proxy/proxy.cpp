@@ -35,8 +35,14 @@ transport::Options transport_options(const Context& ctx) {
   return o;
 }
 
-// Refuses, before reading it, a body declared larger than the route allows.
+// Refuses, before reading it, a body declared larger than the route allows. A request with
+// neither Content-Length nor chunked encoding has no body (RFC 9112); the library would
+// instead read until the connection closes, so it is told the length is 0.
 httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    const_cast<httplib::Request&>(req).set_header("Content-Length", "0");  // the library's own object, not const
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
   if (req.path == "/api/v1/blobs" || !req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
   if (req.get_header_value<std::uint64_t>("Content-Length") <= kMaxJsonBodyBytes)
     return httplib::Server::HandlerResponse::Unhandled;

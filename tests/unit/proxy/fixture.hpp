@@ -116,6 +116,12 @@ struct Fixture {
     return std::nullopt;
   }
 
+  // Sends a remote -> proxy message given by its wire form (docs/messages.md).
+  void send_raw(const std::string& type, const json& body) {
+    auto r = remote->send(transport::kToLocal, proto::make_envelope(type, body, sys::real_clock().now_ms()));
+    REQUIRE_MESSAGE(r, r.error().message);
+  }
+
   // Sends a remote -> proxy message.
   void send_local(const proto::Message& m) {
     auto r = remote->send(transport::kToLocal, proto::encode(m, sys::real_clock().now_ms()));

@@ -119,36 +119,31 @@ TEST_CASE("proxy tasks: remote updates move the task; reasons and events are sho
   Fixture f("tasks-updates");
   const std::string t = f.sign_up("alice");
   const std::string id = submit(f, t, upload_project(f, t))["id"];
-  proto::StatusUpdate q{};
-  q.task_id = id;
-  q.status = proto::TaskStatus::queued;
-  q.reason = "queued: 2 tasks ahead of yours, both workers busy";
-  f.send_local(q);
+  f.send_raw("status_update",
+             {{"task_id", id}, {"status", "queued"}, {"reason", "queued: 2 tasks ahead of yours, both workers busy"}});
   auto state = [&] { return Fixture::body_of(f.get("/api/v1/tasks/" + id, t))["task"]; };
   REQUIRE(eventually([&] { return state()["state"] == "queued"; }));
   CHECK(state()["reason"] == "queued: 2 tasks ahead of yours, both workers busy");
-  q.reason = "queued: 1 task ahead of yours";  // same state, new words
-  f.send_local(q);
+  // Same state, new words.
+  f.send_raw("status_update", {{"task_id", id}, {"status", "queued"}, {"reason", "queued: 1 task ahead of yours"}});
   REQUIRE(eventually([&] { return state()["reason"] == "queued: 1 task ahead of yours"; }));
 
-  proto::StatusUpdate run{};
-  run.task_id = id;
-  run.status = proto::TaskStatus::running;
-  f.send_local(run);
+  f.send_raw("status_update", {{"task_id", id}, {"status", "running"}, {"at_ms", sys::real_clock().now_ms()}});
   REQUIRE(eventually([&] { return state()["state"] == "running"; }));
   CHECK(state()["started_at_ms"].is_number());
 
-  proto::TaskCompleted done{};
-  done.task_id = id;
-  done.status = proto::TaskStatus::failed;
-  done.exit_code = 3;
-  done.gpu_seconds = 40;
-  done.cpu_seconds = 80;
-  done.wall_seconds = 40;
-  f.send_local(done);
+  f.send_raw("task_completed", {{"task_id", id},
+                                {"status", "failed"},
+                                {"exit_code", 3},
+                                {"result_keys", json::array()},
+                                {"gpu_seconds", 40},
+                                {"cpu_seconds", 80},
+                                {"wall_seconds", 40},
+                                {"reason", "the script exited with code 3"}});
   REQUIRE(eventually([&] { return state()["state"] == "failed"; }));
   json s = state();
   CHECK(s["exit_code"] == 3);
+  CHECK(s["reason"] == "the script exited with code 3");
   CHECK(s["finished_at_ms"].is_number());
   std::vector<std::string> states;
   for (const auto& e : s["events"]) states.push_back(e["state"]);
