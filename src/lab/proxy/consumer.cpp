@@ -44,6 +44,34 @@ Result<bool> known_task(ledger::Db& tx, const std::string& id) {
   return std::unexpected(t.error());
 }
 
+// Moves the task to `to`. When the remote skipped a step the state machine needs (e.g. it
+// reports `running` for a task still `pending` here), the missing forward steps are recorded
+// first, so the update is applied instead of dropped. Returns like `ledger::transition`.
+Result<bool> advance(ledger::Db& tx, const std::string& id, ledger::TaskState to, const std::string& reason,
+                     std::int64_t at, const ledger::TransitionDetails& details = {}) {
+  using S = ledger::TaskState;
+  static constexpr S kForward[] = {S::pending, S::preparing, S::queued, S::running, S::completed};
+  auto task = ledger::get_task(tx, id);
+  if (!task) return std::unexpected(task.error());
+  S cur = task->state;
+  auto rank = [](S s) {
+    for (int i = 0; i < 5; ++i)
+      if (kForward[i] == s) return i;
+    return -1;
+  };
+  // Each step goes as far toward `to` as the state machine allows.
+  while (cur != to && !ledger::can_transition(cur, to) && rank(cur) >= 0 && rank(to) > rank(cur)) {
+    int next = -1;
+    for (int j = rank(to) - 1; j > rank(cur) && next < 0; --j)
+      if (ledger::can_transition(cur, kForward[j])) next = j;
+    if (next < 0) break;
+    auto step = ledger::transition(tx, id, kForward[next], "", at);
+    if (!step) return step;
+    cur = kForward[next];
+  }
+  return ledger::transition(tx, id, to, reason, at, details);
+}
+
 // A move the state machine refuses is a stale update (e.g. the task was cancelled here
 // first): log it and carry on; anything else fails the step so the message comes again.
 Result<void> tolerate_conflict(Context& ctx, const Result<bool>& moved, const std::string& what) {
@@ -67,7 +95,7 @@ Result<void> on_status(Context& ctx, const proto::StatusUpdate& m, ledger::Db& t
   // never later than now.
   const std::int64_t at = std::min(at_ms_of(m).value_or(ctx.now_ms()), ctx.now_ms());
   const ledger::TaskState to = state_of(m.status);
-  auto moved = ledger::transition(tx, m.task_id, to, reason, at);
+  auto moved = advance(tx, m.task_id, to, reason, at);
   if (moved && !*moved && !reason.empty()) {
     // Same state, new words ("queued: 1 task ahead of yours"): keep the reason current.
     auto st = tx.prepare("UPDATE tasks SET state_reason = ?2, updated_at_ms = ?3 WHERE id = ?1 AND state = ?4");
@@ -116,7 +144,7 @@ Result<void> on_completed(Context& ctx, const proto::TaskCompleted& m, ledger::D
     reason = m.status == proto::TaskStatus::completed ? "finished" : std::string(proto::to_string(m.status));
     if (m.exit_code) reason += " with exit code " + std::to_string(*m.exit_code);
   }
-  auto moved = ledger::transition(tx, m.task_id, state_of(m.status), reason, now, d);
+  auto moved = advance(tx, m.task_id, state_of(m.status), reason, now, d);
   touched.insert(m.task_id);
   return tolerate_conflict(ctx, moved, "the completion of " + m.task_id);
 }

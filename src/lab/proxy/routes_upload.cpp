@@ -13,6 +13,8 @@ namespace lab::proxy {
 namespace {
 
 constexpr std::size_t kMaxHashesPerQuery = 100'000;
+// How much of an unauthenticated upload is read before the connection is dropped.
+constexpr std::size_t kMaxDrainBytes = 1u << 20;
 
 void do_missing(Context& ctx, const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader& reader) {
@@ -44,20 +46,26 @@ void do_blobs(Context& ctx, const httplib::Request& req, httplib::Response& res,
   {
     auto db = ctx.db->acquire();
     if (!db) return send_error(res, db.error());
-    if (!authenticate(ctx, **db, req, res)) return;
+    if (!authenticate(ctx, **db, req, res)) {
+      // Read (and drop) a little of the body, so a small upload gets its 401 instead of a
+      // reset connection; a large one is cut off.
+      std::size_t dropped = 0;
+      reader([&](const char*, std::size_t n) { return (dropped += n) <= kMaxDrainBytes; });
+      res.set_header("Connection", "close");
+      return;
+    }
   }
   BlobWriter writer(ctx);
   TarStreamParser parser(writer.sink());
   Result<void> status;
+  // After a refused entry the rest of the body is still read (and dropped), so the client
+  // can finish sending and read the 400 instead of seeing its connection reset.
   reader([&](const char* data, std::size_t n) {
-    status = parser.feed(std::string_view(data, n));
-    return status.has_value();
+    if (status) status = parser.feed(std::string_view(data, n));
+    return true;
   });
   if (status) status = parser.finish();
-  if (!status) {
-    res.set_header("Connection", "close");  // the rest of the body is not read
-    return send_error(res, status.error());
-  }
+  if (!status) return send_error(res, status.error());
   send_json(res, 200, {{"stored", writer.stored()}, {"bytes", writer.bytes()}});
 }
 

@@ -1,5 +1,5 @@
 #include "fixture.hpp"
-#include "proxy/blob_tar.hpp"
+#include "lab/proxy/blob_tar.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "proxy/command_line.hpp"
+#include "lab/proxy/command_line.hpp"
 
 #include <doctest/doctest.h>
 

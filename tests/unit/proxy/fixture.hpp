@@ -3,7 +3,7 @@
 // sends and can send it status updates, log chunks and completions).
 #pragma once
 
-#include "transport/helpers.hpp"
+#include "unit/transport/helpers.hpp"
 
 #include <lab/proto/messages.hpp>
 #include <lab/proxy/proxy.hpp>

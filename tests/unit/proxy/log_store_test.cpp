@@ -1,7 +1,7 @@
-#include "proxy/log_store.hpp"
-#include "proxy/schema.hpp"
+#include "lab/proxy/log_store.hpp"
+#include "lab/proxy/schema.hpp"
 
-#include "ledger/fixture.hpp"
+#include "unit/ledger/fixture.hpp"
 
 #include <lab/ledger/tasks.hpp>
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <mutex>
 #include <future>
 
 using namespace lab;
@@ -22,7 +23,7 @@ LogAnswer get_log(const std::string& url, const std::string& token, const std::s
   c.set_read_timeout(90, 0);
   auto r = c.Get(("/api/v1/tasks/" + id + "/logs?from=" + std::to_string(from) + "&wait=" + std::to_string(wait)).c_str(),
                  Fixture::bearer(token));
-  REQUIRE(r);
+  if (!r) return {0, httplib::to_string(r.error()), "", false};  // no doctest macros: called off the main thread
   return {r->status, r->body, r->get_header_value("X-Lab-Log-Offset"), r->get_header_value("X-Lab-Log-Complete") == "1"};
 }
 
@@ -71,11 +72,8 @@ TEST_CASE("proxy logs: offsets, duplicates, wake-up on append, and the Complete 
   // Completion wakes a waiter too, and from then on the log is complete.
   auto final_wait = std::async(std::launch::async, [&] { return get_log(url, t, id, static_cast<std::int64_t>(l1.size() + l2.size()), 30); });
   std::this_thread::sleep_for(300ms);
-  proto::TaskCompleted done{};
-  done.task_id = id;
-  done.status = proto::TaskStatus::completed;
-  done.exit_code = 0;
-  f.send_local(done);
+  f.send_raw("status_update", {{"task_id", id}, {"status", "running"}});
+  f.send_raw("task_completed", {{"task_id", id}, {"status", "completed"}, {"exit_code", 0}, {"result_keys", json::array()}});
   auto fin = final_wait.get();
   CHECK(fin.complete);
   CHECK(fin.body.empty());
@@ -98,11 +96,26 @@ TEST_CASE("proxy logs: 200 long-polls wait at once and all wake on one chunk") {
   const std::string url = f.proxy->url();
   constexpr int kPollers = 200;
   std::atomic<int> got{0};
+  std::mutex mu;
+  std::vector<std::string> errors;
   std::vector<std::thread> pollers;
   for (int i = 0; i < kPollers; ++i)
     pollers.emplace_back([&] {
-      auto a = get_log(url, t, id, 0, 30);
-      if (a.body == "hello\n") ++got;
+      // No doctest assertions off the main thread: collect, then check.
+      httplib::Client c(url);
+      c.set_read_timeout(90, 0);
+      const auto asked = std::chrono::steady_clock::now();
+      auto r = c.Get(("/api/v1/tasks/" + id + "/logs?from=0&wait=30").c_str(), Fixture::bearer(t));
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+      if (r && r->status == 200 && r->body == "hello\n") {
+        ++got;
+      } else {
+        std::lock_guard lock(mu);
+        errors.push_back((r ? "HTTP " + std::to_string(r->status) + " [" + r->body + "] offset " +
+                                  r->get_header_value("X-Lab-Log-Offset")
+                            : httplib::to_string(r.error())) +
+                         " after " + std::to_string(took.count()) + " ms");
+      }
     });
   // Every poll is parked in the proxy (none answered early, none refused).
   const auto started = std::chrono::steady_clock::now();
@@ -118,4 +131,5 @@ TEST_CASE("proxy logs: 200 long-polls wait at once and all wake on one chunk") {
   f.send_local(proto::LogChunk{id, 0, "hello\n", "stdout"});
   for (auto& p : pollers) p.join();
   CHECK(got == kPollers);
+  CHECK_MESSAGE(errors.empty(), errors.front());
 }

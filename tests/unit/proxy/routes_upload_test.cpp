@@ -22,7 +22,7 @@ std::string hash_of(const std::string& s) { return files::Hash128::of(s).hex(); 
 // Posts `body` as a chunked stream of 1000-byte pieces, as the CLI sends blobs.
 httplib::Result post_chunked(Fixture& f, const std::string& token, std::string body) {
   auto data = std::make_shared<std::string>(std::move(body));
-  return f.http->Post(
+  auto r = f.http->Post(
       "/api/v1/blobs", Fixture::bearer(token),
       [data](std::size_t offset, httplib::DataSink& sink) {
         if (offset >= data->size()) {
@@ -33,6 +33,9 @@ httplib::Result post_chunked(Fixture& f, const std::string& token, std::string b
         return sink.write(data->data() + offset, n);
       },
       "application/x-lab-blobs");
+  const std::string why = r ? "" : "the upload failed: " + httplib::to_string(r.error());
+  REQUIRE_MESSAGE(r, why);
+  return r;
 }
 
 std::string slurp(const std::filesystem::path& p) {
