@@ -7,6 +7,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -16,6 +21,20 @@
 #include <vector>
 
 namespace lab::testing {
+
+// A port nobody listens on: bound for a moment (never listened on), then released.
+inline int dead_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 
 class FakeProxy {
  public:
@@ -79,7 +98,8 @@ class FakeProxy {
     server.Post("/api/v1/blobs/missing", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu);
       json missing = json::array();
-      for (const auto& h : json::parse(req.body).at("hashes"))
+      const json body = json::parse(req.body);
+      for (const auto& h : body.at("hashes"))
         if (!stored.contains(h.get<std::string>())) missing.push_back(h);
       res.set_content(json{{"missing", missing}}.dump(), "application/json");
     });

@@ -101,11 +101,7 @@ TEST_CASE("follow: without --follow it prints what is there and stops; errors th
 }
 
 TEST_CASE("follow: gives up after the configured number of failed attempts") {
-  int port;
-  {
-    httplib::Server s;
-    port = s.bind_to_any_port("127.0.0.1");
-  }
+  const int port = lab::testing::dead_port();
   auto c = client::ProxyClient::create("http://127.0.0.1:" + std::to_string(port), "tok");
   REQUIRE(c);
   auto opt = quick();

@@ -5,6 +5,7 @@
 
 using namespace lab;
 using lab::testing::FakeProxy;
+using lab::testing::dead_port;
 
 namespace {
 
@@ -22,11 +23,7 @@ void answer(httplib::Response& res, int status, const std::string& body, const c
 }  // namespace
 
 TEST_CASE("proxy client: an unreachable proxy says where and what to check") {
-  int port;
-  {  // a port that was free a moment ago and has nobody listening now
-    httplib::Server s;
-    port = s.bind_to_any_port("127.0.0.1");
-  }
+  const int port = dead_port();
   auto c = open("http://127.0.0.1:" + std::to_string(port));
   auto r = c->login("ann", "secret-pw");
   REQUIRE_FALSE(r);

@@ -75,15 +75,17 @@ TEST_CASE("upload: only the blobs the proxy lacks are sent, and the snapshot nam
   REQUIRE_MESSAGE(snap, (snap ? "" : snap.error().message));
   CHECK(snap->id == "s1");
   CHECK(last_progress == plan->send_bytes);
-  std::lock_guard lock(fake.mu);
-  CHECK(fake.blob_requests == 1);  // many small files in one request
-  CHECK(fake.bad_blobs.empty());   // every entry's content matches its name
-  std::set<std::string> sent(fake.uploaded.begin(), fake.uploaded.end());
-  CHECK(sent.size() == fake.uploaded.size());
-  CHECK_FALSE(sent.contains(files::Hash128::of("print('hi')\n").hex()));
-  CHECK(sent.contains(files::Hash128::of("train.py").hex()));  // the symlink's target string
-  CHECK(sent.contains(files::Hash128::of(std::string(700000, 'x')).hex()));
-  CHECK(fake.snapshot_manifest.at("entries").size() == 6);
+  {
+    std::lock_guard lock(fake.mu);
+    CHECK(fake.blob_requests == 1);  // many small files in one request
+    CHECK(fake.bad_blobs.empty());   // every entry's content matches its name
+    std::set<std::string> sent(fake.uploaded.begin(), fake.uploaded.end());
+    CHECK(sent.size() == fake.uploaded.size());
+    CHECK_FALSE(sent.contains(files::Hash128::of("print('hi')\n").hex()));
+    CHECK(sent.contains(files::Hash128::of("train.py").hex()));  // the symlink's target string
+    CHECK(sent.contains(files::Hash128::of(std::string(700000, 'x')).hex()));
+    CHECK(fake.snapshot_manifest.at("entries").size() == 6);
+  }
 
   // A second upload of the same folder sends nothing.
   auto again = client::plan_upload(**c, *p);
