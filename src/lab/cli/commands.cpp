@@ -8,17 +8,17 @@ namespace {
 // The one table of verbs. A row whose `run` is nullptr is listed but says it is not built.
 const Command kCommands[] = {
     // Student verbs: also reachable as `lab cli VERB`.
-    {"register", Group::student, "NAME [--password-stdin]", "create an account on the proxy", nullptr},
-    {"login", Group::student, "NAME [--password-stdin]", "sign in and keep a token for later commands", nullptr},
-    {"whoami", Group::student, "", "show who this machine is signed in as", nullptr},
-    {"logout", Group::student, "", "forget the stored token", nullptr},
-    {"submit", Group::student, "[-c task.toml] [--wait] [--json]", "upload this folder and submit task.toml", nullptr},
-    {"run", Group::student, "[--gpus N] [--cpus N] [--mem 4G] [--time 1:00:00] -- CMD...", "submit a command without a task.toml", nullptr},
-    {"status", Group::student, "[ID] [--json]", "show a task's state, or your latest tasks", nullptr},
-    {"list", Group::student, "[--limit N] [--all] [--json]", "list your tasks", nullptr},
-    {"logs", Group::student, "ID [-f]", "print a task's log; -f follows it live", nullptr},
-    {"cancel", Group::student, "ID", "cancel a task wherever it is", nullptr},
-    {"pull", Group::student, "ID [-o DIR] [GLOB...]", "download a task's results", nullptr},
+    {"register", Group::student, "NAME [--invite CODE] [--password-stdin]", "create an account on the proxy", run_register},
+    {"login", Group::student, "NAME [--password-stdin]", "sign in and keep a token for later commands", run_login},
+    {"whoami", Group::student, "", "show who this machine is signed in as", run_whoami},
+    {"logout", Group::student, "", "forget the stored token", run_logout},
+    {"submit", Group::student, "[-c task.toml] [--wait] [--json]", "upload this folder and submit task.toml", run_submit},
+    {"run", Group::student, "[--gpus N] [--cpus N] [--mem 4G] [--time 1:00:00] [--name NAME] [--priority high] [--wait] [--json] -- CMD...", "submit a command without a task.toml", run_run},
+    {"status", Group::student, "[ID] [--json]", "show a task's state, or your latest tasks", run_status},
+    {"list", Group::student, "[--limit N] [--all] [--json]", "list your tasks", run_list},
+    {"logs", Group::student, "ID [-f]", "print a task's log; -f follows it live", run_logs},
+    {"cancel", Group::student, "ID", "cancel a task wherever it is", run_cancel},
+    {"pull", Group::student, "ID [-o DIR] [GLOB...]", "download a task's results", run_pull},
     {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics", nullptr},
     {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
     // Server roles.
