@@ -9,5 +9,6 @@ int run_help(const Args& args);
 int run_version(const Args& args);
 int run_config(const Args& args);
 int run_files(const Args& args);
+int run_worker(const Args& args);
 
 }  // namespace lab::cli
