@@ -81,10 +81,8 @@ int run_worker(const Args& args) {
   config::WorkerConfig& c = options.config;
   c.work_dir = "work";
   if (!config_file.empty()) {
-    std::vector<std::string> given;
-    if (!remote.empty()) given.push_back("remote");
-    if (!token.empty()) given.push_back("token");
-    auto loaded = config::load_worker(config_file, given);
+    // 'remote' and 'token' may come from flags or the environment; checked once merged.
+    auto loaded = config::load_worker(config_file, {"remote", "token"});
     if (!loaded) {
       std::fputs(config::format(loaded.error()).c_str(), stderr);
       return kExitUsage;
