@@ -2,8 +2,8 @@
 // `lab proxy user add NAME [--admin] [--password-stdin] --config proxy.toml`: create an account.
 #include <lab/config/roles.hpp>
 #include <lab/proxy/proxy.hpp>
+#include <lab/sys/signals.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -40,20 +40,8 @@ std::optional<std::string> read_secret_line(const char* prompt) {
   return line;
 }
 
-// Blocks the stop signals (in this thread and every thread started after) and returns a
-// waiter for them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 int serve(const config::ProxyConfig& cfg) {
-  sigset_t stop_signals = block_stop_signals();
+  sys::block_stop_signals();  // before any thread starts, so every thread inherits the mask
   proxy::Options o;
   o.config = cfg;
   auto p = proxy::start(o);
@@ -62,8 +50,7 @@ int serve(const config::ProxyConfig& cfg) {
     return kExitFailure;
   }
   std::fprintf(stderr, "lab proxy: ready at %s (stop with Ctrl-C)\n", (*p)->url().c_str());
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = sys::wait_for_stop_signal();
   std::fprintf(stderr, "lab proxy: stopping (signal %d)\n", sig);
   (*p)->stop();
   return kExitOk;

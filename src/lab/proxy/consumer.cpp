@@ -12,25 +12,6 @@ constexpr std::chrono::milliseconds kReceiveWait{1000};
 // Pause after a failed step (peer down, db busy) before trying again.
 constexpr std::chrono::milliseconds kRetryPause{1000};
 
-// TEMPORARY until main's proto gains `reason`, `at_ms` and `wall_seconds`.
-template <class M>
-std::optional<std::string> reason_of(const M& m) {
-  if constexpr (requires { m.reason; }) return m.reason;
-  else return std::nullopt;
-}
-template <class M>
-std::optional<std::int64_t> at_ms_of(const M& m) {
-  if constexpr (requires { m.at_ms; }) return m.at_ms;
-  else return std::nullopt;
-}
-template <class M>
-std::optional<double> wall_of(const M& m) {
-  if constexpr (requires { m.wall_seconds; }) {
-    if (m.wall_seconds) return static_cast<double>(*m.wall_seconds);
-  }
-  return std::nullopt;
-}
-
 ledger::TaskState state_of(proto::TaskStatus s) {
   return *ledger::parse_task_state(proto::to_string(s));  // the two enums share their names
 }
@@ -90,10 +71,10 @@ Result<void> on_status(Context& ctx, const proto::StatusUpdate& m, ledger::Db& t
     ctx.log("ignoring a status update for unknown task " + m.task_id);
     return {};
   }
-  const std::string reason = reason_of(m).value_or(m.error_message.value_or(m.progress.value_or("")));
+  const std::string reason = m.reason.value_or(m.error_message.value_or(m.progress.value_or("")));
   // The remote's time of the change when given (messages may wait while the proxy is down),
   // never later than now.
-  const std::int64_t at = std::min(at_ms_of(m).value_or(ctx.now_ms()), ctx.now_ms());
+  const std::int64_t at = std::min(m.at_ms.value_or(ctx.now_ms()), ctx.now_ms());
   const ledger::TaskState to = state_of(m.status);
   auto moved = advance(tx, m.task_id, to, reason, at);
   if (moved && !*moved && !reason.empty()) {
@@ -129,8 +110,8 @@ Result<void> on_completed(Context& ctx, const proto::TaskCompleted& m, ledger::D
   }
   const std::int64_t now = ctx.now_ms();
   double wall = 0;
-  if (auto w = wall_of(m)) {
-    wall = *w;
+  if (m.wall_seconds) {
+    wall = static_cast<double>(*m.wall_seconds);
   } else {
     std::int64_t run_ms = task->run_ms;
     if (task->state == ledger::TaskState::running && task->started_at_ms) run_ms += now - *task->started_at_ms;
@@ -139,7 +120,7 @@ Result<void> on_completed(Context& ctx, const proto::TaskCompleted& m, ledger::D
   ledger::TransitionDetails d;
   d.exit_code = m.exit_code;
   d.usage = ledger::Usage{wall, static_cast<double>(m.gpu_seconds), static_cast<double>(m.cpu_seconds)};
-  std::string reason = reason_of(m).value_or(m.error_message.value_or(""));
+  std::string reason = m.reason.value_or(m.error_message.value_or(""));
   if (reason.empty()) {
     reason = m.status == proto::TaskStatus::completed ? "finished" : std::string(proto::to_string(m.status));
     if (m.exit_code) reason += " with exit code " + std::to_string(*m.exit_code);

@@ -9,7 +9,10 @@
 #include <lab/storage/storage.hpp>
 #include <lab/transport/transport.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace lab::proxy {
 namespace {
@@ -18,6 +21,8 @@ namespace {
 constexpr int kReadTimeoutSeconds = 30;
 constexpr int kWriteTimeoutSeconds = 30;
 constexpr int kKeepAliveSeconds = 5;
+// Connections the kernel queues before the server accepts them.
+constexpr int kListenBacklog = 1024;
 
 transport::Options transport_options(const Context& ctx) {
   const auto& t = ctx.config.transport;
@@ -81,6 +86,26 @@ void configure(httplib::Server& s) {
     else send_error(res, res.status, "invalid_argument", "the request could not be read");
     return httplib::Server::HandlerResponse::Handled;
   }));
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG); a burst of
+// connections, such as every student's `lab logs -f` reconnecting after a restart, would
+// overflow it and stall clients for seconds. Raises the backlog of the listening socket
+// bound to `port` (found among this process's descriptors; listen() again only resizes the
+// queue). Best effort: without it the proxy still works.
+void widen_backlog(int port) {
+  for (int fd = 0; fd < 65536 && fd < static_cast<int>(sysconf(_SC_OPEN_MAX)); ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) ::listen(fd, kListenBacklog);
+  }
 }
 
 class RunningProxy final : public Proxy {
@@ -166,6 +191,7 @@ Result<void> RunningProxy::open(const Options& options) {
     return fail(Errc::unavailable, "cannot listen on " + srv.host + ":" + std::to_string(port) +
                                        " (the port is in use, or the address is not on this machine)");
   }
+  widen_backlog(port);
   const std::string host = srv.host == "0.0.0.0" || srv.host.empty() ? "127.0.0.1" : srv.host;
   url_ = std::string(srv.tls_cert ? "https://" : "http://") + host + ":" + std::to_string(port);
   httplib::Server* server = http_.get();

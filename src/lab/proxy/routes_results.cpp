@@ -6,6 +6,7 @@
 
 #include <lab/files/manifest.hpp>
 #include <lab/storage/key.hpp>
+#include <lab/storage/layout.hpp>
 
 #include <xxhash.h>
 
@@ -14,7 +15,10 @@
 namespace lab::proxy {
 namespace {
 
-std::string files_prefix(const std::string& task_id) { return "results/" + task_id + "/files/"; }
+// "results/<id>/files/": where the remote stores a task's result files (layout::result_file_key).
+std::string files_prefix(const std::string& task_id) {
+  return storage::layout::results_prefix(task_id).value_or("results/" + task_id + "/") + "files/";
+}
 
 // The xxh3-128 of a stored object, from the proxy's cache of result hashes or computed by
 // reading it once.
@@ -107,9 +111,10 @@ void do_download(Context& ctx, const httplib::Request& req, httplib::Response& r
     if (!user) return;
     auto task = visible_task_or_404(**db, *user, req.matches[1].str(), res);
     if (!task) return;
-    key = files_prefix(task->id) + req.matches[2].str();
+    auto k = storage::layout::result_file_key(task->id, req.matches[2].str());
+    if (!k) return send_error(res, 400, "invalid_argument", "'" + req.matches[2].str() + "' is not a result path");
+    key = std::move(*k);
   }
-  if (!storage::validate_key(key)) return send_error(res, 400, "invalid_argument", "that is not a result path");
   auto size = ctx.storage->size(key);
   if (!size) {
     if (size.error().code == Errc::not_found) return send_error(res, 404, "not_found", "this task has no result file '" + req.matches[2].str() + "'");

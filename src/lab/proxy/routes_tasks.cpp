@@ -6,11 +6,7 @@
 #include "task_view.hpp"
 
 #include <lab/config/diagnostic.hpp>
-#if __has_include(<lab/config/task_json.hpp>)
 #include <lab/config/task_json.hpp>
-#else
-#include "task_json_shim.hpp"
-#endif
 #include <lab/proto/messages.hpp>
 #include <lab/storage/layout.hpp>
 #include <lab/transport/durable.hpp>
