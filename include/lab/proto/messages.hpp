@@ -76,6 +76,8 @@ struct StatusUpdate {
   std::optional<std::string> slurm_job_id;
   std::optional<std::string> progress;
   std::optional<std::string> error_message;
+  std::optional<std::string> reason;   // why the task waits or moved, in plain words
+  std::optional<std::int64_t> at_ms;   // when the change happened (sender's clock)
   bool operator==(const StatusUpdate&) const = default;
 };
 
@@ -89,6 +91,8 @@ struct TaskCompleted {
   std::int64_t gpu_seconds = 0;
   std::int64_t cpu_seconds = 0;
   std::optional<std::string> error_message;
+  std::optional<std::string> reason;        // why it ended so, in plain words
+  std::optional<std::int64_t> wall_seconds;  // time spent running, over the last attempt
   bool operator==(const TaskCompleted&) const = default;
 };
 

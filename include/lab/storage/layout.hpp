@@ -38,8 +38,9 @@ Result<std::string> wheel_key(std::string_view wheel_hash, std::string_view file
 // A task's results folder: "results/<task id>/".
 Result<std::string> results_prefix(std::string_view task_id);
 
-// One output file of a task: "results/<task id>/outputs/<relative path>".
-Result<std::string> result_output_key(std::string_view task_id, std::string_view relative_path);
+// One result file of a task: "results/<task id>/files/<path>", where `path` is relative to
+// the task's folder (e.g. "outputs/metrics.json"), so `lab pull` recreates the same tree.
+Result<std::string> result_file_key(std::string_view task_id, std::string_view relative_path);
 
 // One log of a task (e.g. "stdout.log"): "results/<task id>/logs/<name>".
 Result<std::string> result_log_key(std::string_view task_id, std::string_view name);

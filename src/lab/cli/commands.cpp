@@ -23,8 +23,8 @@ const Command kCommands[] = {
     {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
     // Server roles.
     {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin]", "students' entry point: accounts, uploads, web pages", nullptr},
-    {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", nullptr},
-    {"worker", Group::server, "--remote URL --token T [--cpus N] [--gpus 0,1]", "run tasks leased from a remote", nullptr},
+    {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", run_remote},
+    {"worker", Group::server, "[--config worker.toml] --remote URL --token-file F [--cpus N] [--memory 16G] [--gpus 0,1] [--slots N]", "run tasks leased from a remote", run_worker},
     {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", nullptr},
     // Tools.
     {"files", Group::tool, "[DIR] [--ignored] [--json]", "list the files a submit would upload", run_files},

@@ -44,6 +44,8 @@ json body_of(const StatusUpdate& m) {
   put_opt(j, "slurm_job_id", m.slurm_job_id);
   put_opt(j, "progress", m.progress);
   put_opt(j, "error_message", m.error_message);
+  put_opt(j, "reason", m.reason);
+  put_opt(j, "at_ms", m.at_ms);
   return j;
 }
 json body_of(const TaskCompleted& m) {
@@ -51,6 +53,8 @@ json body_of(const TaskCompleted& m) {
             {"gpu_seconds", m.gpu_seconds}, {"cpu_seconds", m.cpu_seconds}};
   put_opt(j, "exit_code", m.exit_code);
   put_opt(j, "error_message", m.error_message);
+  put_opt(j, "reason", m.reason);
+  put_opt(j, "wall_seconds", m.wall_seconds);
   return j;
 }
 json body_of(const StatusResponse& m) {
@@ -118,6 +122,8 @@ Result<Message> read_update(const json& b) {
   m.slurm_job_id = r.opt_str("slurm_job_id");
   m.progress = r.opt_str("progress");
   m.error_message = r.opt_str("error_message");
+  m.reason = r.opt_str("reason");
+  m.at_ms = r.opt_i64("at_ms", 0);
   if (!r.ok()) return std::unexpected(r.error());
   return m;
 }
@@ -134,6 +140,8 @@ Result<Message> read_completed(const json& b) {
   m.gpu_seconds = r.opt_i64("gpu_seconds", 0).value_or(0);
   m.cpu_seconds = r.opt_i64("cpu_seconds", 0).value_or(0);
   m.error_message = r.opt_str("error_message");
+  m.reason = r.opt_str("reason");
+  m.wall_seconds = r.opt_i64("wall_seconds", 0);
   if (!r.ok()) return std::unexpected(r.error());
   return m;
 }

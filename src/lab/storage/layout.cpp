@@ -76,10 +76,10 @@ Result<std::string> results_prefix(std::string_view task_id) {
   return "results/" + std::string(task_id) + "/";
 }
 
-Result<std::string> result_output_key(std::string_view task_id, std::string_view relative_path) {
+Result<std::string> result_file_key(std::string_view task_id, std::string_view relative_path) {
   auto p = results_prefix(task_id);
   if (!p) return p;
-  return checked(*p + "outputs/" + std::string(relative_path));
+  return checked(*p + "files/" + std::string(relative_path));
 }
 
 Result<std::string> result_log_key(std::string_view task_id, std::string_view name) {

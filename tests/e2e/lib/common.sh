@@ -7,9 +7,11 @@ mkdir -p "${LAB_TEST_TMP:-/tmp/lab-e2e}"
 T=$(mktemp -d "${LAB_TEST_TMP:-/tmp/lab-e2e}/$SUITE.XXXXXX")
 export LAB_CONFIG_DIR="$T/config"
 CHECKS=0
+ON_EXIT_HOOKS=()  # functions run before the temp folder is judged (e.g. stopping servers)
 
 on_exit() {
-  local rc=$?
+  local rc=$? hook
+  for hook in "${ON_EXIT_HOOKS[@]}"; do "$hook" || true; done
   if [ $rc -eq 0 ]; then rm -rf "$T"; echo "$SUITE: $CHECKS checks passed"
   else echo "$SUITE: FAILED (rc=$rc); its files are kept in $T" >&2; fi
 }
@@ -26,4 +28,10 @@ expect_rc() {
   set +e; OUT=$("$@" 2>&1); local rc=$?; set -e
   CHECKS=$((CHECKS + 1))
   [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want; output: $OUT"
+}
+# expect_fail CMD...: CMD must exit non-zero; its output is left in $OUT
+expect_fail() {
+  set +e; OUT=$("$@" 2>&1); local rc=$?; set -e
+  CHECKS=$((CHECKS + 1))
+  [ "$rc" != 0 ] || fail "'$*' succeeded, expected a failure; output: $OUT"
 }

@@ -7,8 +7,9 @@ using namespace lab::proto;
 TEST_CASE("every message type survives a trip through its envelope") {
   SubmitTask submit{"t1", "alice", "train", 1, 8, "32G", "4:00:00", "python train.py",
                     {"envs/a.tar.gz", "projects/b.tar.gz", {"datasets/c/"}, {"whls/d.whl"}}, {{"seed", 7}}};
-  StatusUpdate update{"t1", TaskStatus::running, "42", std::nullopt, std::nullopt};
-  TaskCompleted done{"t1", TaskStatus::failed, 3, {"results/t1/out.txt"}, 10, 20, "exit 3"};
+  StatusUpdate update{"t1", TaskStatus::queued, "42", std::nullopt, std::nullopt,
+                      "queued: 1 task ahead of yours", 1234};
+  TaskCompleted done{"t1", TaskStatus::failed, 3, {"results/t1/out.txt"}, 10, 20, "exit 3", "exited with code 3", 17};
   StatusResponse resp{{{"t1", TaskStatus::queued, "42", std::nullopt, 5}}};
   std::vector<Message> all = {submit, CancelTask{"t1", "alice"}, QueryStatus{{"t1", "t2"}}, update, done,
                               resp, LogChunk{"t1", 100, "epoch 1\n", "stderr"}, Heartbeat{"proxy", 123},

@@ -19,13 +19,13 @@ TEST_CASE("layout builds the documented keys") {
   CHECK(wheel_key(kHash, "torch-2.1-cp311-linux_x86_64.whl") ==
         "whls/" + kHash + "/torch-2.1-cp311-linux_x86_64.whl");
   CHECK(results_prefix("t-42") == "results/t-42/");
-  CHECK(result_output_key("t-42", "ckpt/model final.pt") == "results/t-42/outputs/ckpt/model final.pt");
+  CHECK(result_file_key("t-42", "ckpt/model final.pt") == "results/t-42/files/ckpt/model final.pt");
   CHECK(result_log_key("t-42", "stdout.log") == "results/t-42/logs/stdout.log");
   CHECK(result_metadata_key("t-42") == "results/t-42/metadata.json");
   CHECK(message_key(Direction::to_remote, "m1") == "messages/to_remote/m1.json");
   CHECK(message_key(Direction::to_local, "m1") == "messages/to_local/m1.json");
   CHECK(processed_message_key("2024-05-01", "m1") == "messages/processed/2024-05-01/m1.json");
-  for (auto k : {*blob_key(kHash), *manifest_key(kHash), *result_output_key("t", "a/b")}) CHECK(validate_key(k));
+  for (auto k : {*blob_key(kHash), *manifest_key(kHash), *result_file_key("t", "a/b")}) CHECK(validate_key(k));
 }
 
 TEST_CASE("layout refuses inputs that would break out of their folder") {
@@ -35,8 +35,8 @@ TEST_CASE("layout refuses inputs that would break out of their folder") {
   CHECK_FALSE(results_prefix("../x"));
   CHECK_FALSE(results_prefix(".."));
   CHECK_FALSE(results_prefix("a/b"));
-  CHECK_FALSE(result_output_key("t", "../../secrets"));
-  CHECK_FALSE(result_output_key("t", "/abs"));
+  CHECK_FALSE(result_file_key("t", "../../secrets"));
+  CHECK_FALSE(result_file_key("t", "/abs"));
   CHECK_FALSE(result_log_key("t", "sub/x.log"));
   CHECK_FALSE(wheel_key(kHash, "../x.whl"));
   CHECK_FALSE(wheel_key(kHash, "x.tar.gz"));
