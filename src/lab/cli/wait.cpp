@@ -26,7 +26,11 @@ std::string final_state_line(const client::Task& task) {
 int follow_task(client::ProxyClient& client, const std::string& id, bool follow, bool task_exit_code, std::FILE* out) {
   client::FollowOptions opt;
   opt.follow = follow;
-  opt.on_retry = [](const Error& e) { std::fprintf(stderr, "lab: %s; reconnecting...\n", e.message.c_str()); };
+  opt.on_retry = [](const Error& e) {
+    std::string m = e.message;
+    if (!m.empty() && m.back() == '.') m.pop_back();
+    std::fprintf(stderr, "lab: %s; reconnecting...\n", m.c_str());
+  };
   auto end = client::follow_logs(client, id, 0, [out](std::string_view data) {
     std::fwrite(data.data(), 1, data.size(), out);
     std::fflush(out);

@@ -28,6 +28,22 @@ Result<fs::path> result_destination(const fs::path& dir, std::string_view path) 
   return dir / fs::path(p);
 }
 
+namespace {
+
+// A folder on the way from `dir` to `dest` that is a symlink (which could lead outside `dir`),
+// or "" when there is none.
+std::string symlinked_folder(const fs::path& dir, const fs::path& dest) {
+  fs::path at = dir;
+  for (const auto& part : dest.lexically_relative(dir).parent_path()) {
+    at /= part;
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(at, ec))) return at.string();
+  }
+  return "";
+}
+
+}  // namespace
+
 bool selected(const std::vector<std::string>& globs, std::string_view path) {
   if (globs.empty()) return true;
   for (std::string g : globs) {
@@ -49,6 +65,11 @@ Result<PullSummary> pull_results(ProxyClient& client, const std::string& id, con
     auto dest = result_destination(options.dir, f.path);
     if (!dest) {
       summary.refused.push_back(dest.error().message);
+      continue;
+    }
+    if (auto link = symlinked_folder(options.dir, *dest); !link.empty()) {
+      summary.refused.push_back("refusing result path \"" + f.path + "\": " + link + " is a symbolic link, which could lead outside " +
+                                options.dir.string());
       continue;
     }
     std::error_code ec;

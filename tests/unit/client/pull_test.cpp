@@ -85,3 +85,26 @@ TEST_CASE("pull: downloads the selected files into the folder and never writes o
   CHECK_FALSE(fs::exists(dest / "outputs/model.pt"));
   fs::remove_all(base);
 }
+
+TEST_CASE("pull: a folder in the way that is a symlink is not followed out of the target") {
+  fs::path base = fs::temp_directory_path() / ("lab-pull-link-test-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base / "dest");
+  fs::create_directories(base / "elsewhere");
+  fs::create_directory_symlink(base / "elsewhere", base / "dest" / "outputs");
+  FakeProxy fake;
+  fake.results = {{"outputs/m.json", "x"}, {"ok.txt", "y"}};
+  fake.start();
+  auto c = client::ProxyClient::create(fake.url(), "tok");
+  REQUIRE(c);
+  client::PullOptions opt;
+  opt.dir = base / "dest";
+  auto s = client::pull_results(**c, "t-1", opt);
+  REQUIRE(s);
+  CHECK(s->pulled.size() == 1);
+  REQUIRE(s->refused.size() == 1);
+  CHECK(s->refused[0].find("is a symbolic link") != std::string::npos);
+  CHECK_FALSE(fs::exists(base / "elsewhere" / "m.json"));
+  CHECK(read(base / "dest" / "ok.txt") == "y");
+  fs::remove_all(base);
+}
