@@ -17,6 +17,9 @@ namespace lab::ledger {
 
 // What the caller supplies to create a task.
 struct NewTask {
+  // The id to store the task under (a role keeping its own copy of another ledger's task,
+  // e.g. the remote); nullopt = the next id of the day.
+  std::optional<std::string> id;
   std::int64_t user_id = 0;
   std::string name;
   std::string spec_json = "{}";  // the task's full specification; must be valid JSON
@@ -63,8 +66,9 @@ struct TaskEvent {
 bool valid_task_id(std::string_view id);
 
 // Creates a task and its first event in one transaction, giving it the next id of the UTC
-// day of `now_ms`. invalid_argument for an empty name, invalid JSON, negative resources or an
-// initial state other than uploading/pending; not_found if the user does not exist.
+// day of `now_ms`, or `task.id` when given. invalid_argument for an empty name, invalid JSON,
+// negative resources, an initial state other than uploading/pending or a malformed `id`;
+// not_found if the user does not exist; already_exists if a task has `id` already.
 Result<Task> create_task(Db& db, const NewTask& task, std::int64_t now_ms);
 
 // The task `id`, or Errc::not_found.

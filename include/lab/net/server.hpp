@@ -8,8 +8,11 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <regex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,11 +50,26 @@ struct Request {
   std::string body;
 };
 
+// Receives the next piece of a streamed response body. An error stops the stream.
+using BodyWriter = std::function<Result<void>(std::span<const std::byte>)>;
+
 struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  // When set, the body is produced by calling `stream` once, on the server thread, after the
+  // handler returned; it goes out with chunked transfer encoding and `body` is ignored. If
+  // `stream` (or the peer) fails midway, the connection is cut, so the client sees a body
+  // without its final chunk, never a complete-looking one.
+  std::function<Result<void>(const BodyWriter&)> stream = nullptr;
 };
+
+// Receives the next piece of an uploaded request body, in order.
+using ChunkFn = std::function<Result<void>(std::string_view chunk)>;
+// Reads the whole request body of an upload route, passing it to `on_chunk` piece by piece.
+// Fails (Errc::invalid_argument) if the peer stops sending, or (Errc::io) if the body
+// exceeds the route's limit; an error from `on_chunk` is returned as is.
+using BodyReader = std::function<Result<void>(const ChunkFn& on_chunk)>;
 
 // A response with body {"error":{"code":code,"message":message}}.
 Response json_error(int status, std::string_view code, std::string_view message);
@@ -59,6 +77,10 @@ Response json_error(int status, std::string_view code, std::string_view message)
 // A request handler. Called on a server worker thread, possibly many at once; must be
 // thread-safe. An exception escaping it becomes a 500 JSON error.
 using Handler = std::function<Response(const Request&)>;
+
+// A handler for a streamed upload: `request.body` is empty; the handler pulls the body
+// through `read_body` (at most once). Same threading rules as `Handler`.
+using UploadHandler = std::function<Response(const Request& request, const BodyReader& read_body)>;
 
 // Thread-safety: `route` only before `start`; `stop` and the destructor from any thread
 // except a handler's.
@@ -71,6 +93,13 @@ class Server {
 
   // Adds a route: `pattern` is a regular expression matched against the whole path.
   void route(std::string_view method, std::string pattern, Handler handler);
+
+  // Adds a route whose body is streamed to the handler instead of held in memory, for
+  // bodies up to `max_body_bytes` (which may exceed ServerOptions::max_body_bytes).
+  // Chunked bodies are accepted on these routes; the limit is then enforced while reading.
+  // `method` is "POST" or "PUT".
+  void route_upload(std::string_view method, std::string pattern, std::uint64_t max_body_bytes,
+                    UploadHandler handler);
 
   // Binds host:port and serves on a background thread. Returns the bound port.
   // Fails with Errc::unavailable if the address cannot be bound ("port 8801 is in use").

@@ -42,6 +42,22 @@ std::string states_json(const std::vector<TaskState>& states) {
   return json + "]";
 }
 
+// The next task id of the UTC day of `now_ms`, counted in `task_counters`.
+Result<std::string> next_id(Db& tx, std::int64_t now_ms) {
+  const std::string day = utc_day(now_ms);
+  auto counter = query(tx,
+                       "INSERT INTO task_counters(day, last) VALUES(?1, 1) "
+                       "ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last",
+                       day);
+  if (!counter) return std::unexpected(counter.error());
+  auto row = counter->step();
+  if (!row) return std::unexpected(row.error());
+  char num[24];
+  std::snprintf(num, sizeof num, "%04lld", static_cast<long long>(counter->column_int64(0)));
+  counter->reset();
+  return "t-" + day + "-" + num;
+}
+
 }  // namespace
 
 bool valid_task_id(std::string_view id) {
@@ -58,6 +74,8 @@ Result<Task> create_task(Db& db, const NewTask& nt, std::int64_t now_ms) {
                                             std::string(to_string(nt.initial)));
   if (nt.gpus < 0 || nt.cpus < 0 || nt.memory_bytes < 0 || nt.time_limit_s < 0)
     return fail(Errc::invalid_argument, "task resources (gpus, cpus, memory, time limit) cannot be negative");
+  if (nt.id && !valid_task_id(*nt.id))
+    return fail(Errc::invalid_argument, "'" + *nt.id + "' is not a task id (expected t-YYMMDD-NNNN)");
   std::string id;
   auto r = db.transaction([&](Db& tx) -> Result<void> {
     auto check = query(tx, "SELECT json_valid(?1), EXISTS(SELECT 1 FROM users WHERE id = ?2)", nt.spec_json, nt.user_id);
@@ -68,18 +86,17 @@ Result<Task> create_task(Db& db, const NewTask& nt, std::int64_t now_ms) {
     if (check->column_int64(1) == 0)
       return fail(Errc::not_found, "no user with id " + std::to_string(nt.user_id) + " to own the task");
     check->reset();
-    const std::string day = utc_day(now_ms);
-    auto counter = query(tx,
-                         "INSERT INTO task_counters(day, last) VALUES(?1, 1) "
-                         "ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last",
-                         day);
-    if (!counter) return std::unexpected(counter.error());
-    auto row = counter->step();
-    if (!row) return std::unexpected(row.error());
-    char num[24];
-    std::snprintf(num, sizeof num, "%04lld", static_cast<long long>(counter->column_int64(0)));
-    counter->reset();
-    id = "t-" + day + "-" + num;
+    if (nt.id) {
+      auto taken = query(tx, "SELECT EXISTS(SELECT 1 FROM tasks WHERE id = ?1)", *nt.id);
+      if (!taken) return std::unexpected(taken.error());
+      if (auto row = taken->step(); !row) return std::unexpected(row.error());
+      if (taken->column_int64(0) != 0) return fail(Errc::already_exists, "task " + *nt.id + " already exists");
+      id = *nt.id;
+    } else {
+      auto next = next_id(tx, now_ms);
+      if (!next) return std::unexpected(next.error());
+      id = std::move(*next);
+    }
     auto ins = query(tx,
                      "INSERT INTO tasks(id, user_id, name, spec_json, state, state_reason, priority, gpus, cpus, "
                      "memory_bytes, time_limit_s, manifest_key, created_at_ms, updated_at_ms) "

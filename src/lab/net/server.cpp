@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <regex>
 #include <thread>
 
 namespace lab::net {
@@ -22,8 +24,16 @@ bool token_matches(std::string_view presented, std::string_view expected) {
   return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
+// A route whose body is streamed to its handler, with its own size limit.
+struct UploadRoute {
+  std::string method;
+  std::regex pattern;
+  std::uint64_t max_body_bytes = 0;
+};
+
 struct Server::Impl {
   ServerOptions options;
+  std::vector<UploadRoute> uploads;  // written only before start()
   std::unique_ptr<httplib::Server> http;
   std::thread thread;
   int port = 0;
@@ -34,13 +44,41 @@ namespace {
 
 void write(httplib::Response& out, const Response& r) {
   out.status = r.status;
-  out.set_content(r.body, r.content_type.c_str());
+  if (!r.stream) {
+    out.set_content(r.body, r.content_type.c_str());
+    return;
+  }
+  auto stream = r.stream;
+  out.set_chunked_content_provider(r.content_type, [stream](std::size_t, httplib::DataSink& sink) {
+    auto written = stream([&sink](std::span<const std::byte> bytes) -> Result<void> {
+      if (bytes.empty()) return {};
+      if (!sink.is_writable() || !sink.write(reinterpret_cast<const char*>(bytes.data()), bytes.size()))
+        return fail(Errc::unavailable, "the client stopped reading the response");
+      return {};
+    });
+    if (!written) return false;  // cut the connection: no final chunk
+    sink.done();
+    return true;
+  });
+}
+
+// The most of an unread upload body the server reads and drops to keep a connection open.
+constexpr std::uint64_t kDrainLimit = 8u << 20;
+
+// The upload route matching `req`, or nullptr.
+const UploadRoute* upload_route(const std::vector<UploadRoute>& uploads, const httplib::Request& req) {
+  for (const auto& u : uploads)
+    if (u.method == req.method && std::regex_match(req.path, u.pattern)) return &u;
+  return nullptr;
 }
 
 // Refuses a request before its body is read: wrong or missing token, a body larger than
 // the limit, or a body without a declared length.
-httplib::Server::HandlerResponse screen(const ServerOptions& o, const httplib::Request& req,
+httplib::Server::HandlerResponse screen(const Server::Impl& impl, const httplib::Request& req,
                                         httplib::Response& res) {
+  const ServerOptions& o = impl.options;
+  const UploadRoute* upload = upload_route(impl.uploads, req);
+  const std::uint64_t limit = upload ? upload->max_body_bytes : o.max_body_bytes;
   auto refuse = [&](const Response& r, bool close) {
     write(res, r);
     if (close) {
@@ -62,14 +100,14 @@ httplib::Server::HandlerResponse screen(const ServerOptions& o, const httplib::R
                     req.has_header("Content-Length"));
     }
   }
-  if (req.has_header("Transfer-Encoding"))
+  if (req.has_header("Transfer-Encoding") && !upload)
     return refuse(json_error(411, "length_required", "send the body with a Content-Length, not chunked"), true);
   if (req.has_header("Content-Length")) {
     auto len = req.get_header_value<uint64_t>("Content-Length");
-    if (len > o.max_body_bytes)
+    if (len > limit)
       return refuse(json_error(413, "payload_too_large",
                                "the body is " + std::to_string(len) + " bytes; this server accepts at most " +
-                                   std::to_string(o.max_body_bytes)),
+                                   std::to_string(limit)),
                     true);
   }
   return httplib::Server::HandlerResponse::Unhandled;
@@ -110,8 +148,9 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
   });
   s.set_payload_max_length(options.max_body_bytes);  // a backstop; `screen` answers first
   impl->options = std::move(options);
-  const ServerOptions* o = &impl->options;
-  s.set_pre_routing_handler([o](const httplib::Request& req, httplib::Response& res) { return screen(*o, req, res); });
+  const Impl* self = impl.get();
+  s.set_pre_routing_handler(
+      [self](const httplib::Request& req, httplib::Response& res) { return screen(*self, req, res); });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
@@ -151,6 +190,54 @@ void Server::route(std::string_view method, std::string pattern, Handler handler
   else if (method == "POST") s.Post(pattern, wrapped);
   else if (method == "PUT") s.Put(pattern, wrapped);
   else if (method == "DELETE") s.Delete(pattern, wrapped);
+}
+
+void Server::route_upload(std::string_view method, std::string pattern, std::uint64_t max_body_bytes,
+                          UploadHandler handler) {
+  impl_->uploads.push_back(UploadRoute{std::string(method), std::regex(pattern), max_body_bytes});
+  auto& s = *impl_->http;
+  // httplib's own backstop must let the largest upload through; `screen` applies each limit.
+  s.set_payload_max_length(
+      static_cast<std::size_t>(std::max<std::uint64_t>(impl_->options.max_body_bytes, max_body_bytes)));
+  auto wrapped = [h = std::move(handler), max_body_bytes](const httplib::Request& req, httplib::Response& res,
+                                                          const httplib::ContentReader& reader) {
+    Request r;
+    r.method = req.method;
+    r.path = req.path;
+    for (std::size_t i = 1; i < req.matches.size(); ++i) r.matches.push_back(req.matches[i].str());
+    for (const auto& [k, v] : req.params) r.query.emplace(k, v);
+    bool used = false, finished = false;
+    BodyReader read_body = [&](const ChunkFn& on_chunk) -> Result<void> {
+      if (used) return fail(Errc::internal, "the request body was already read");
+      used = true;
+      std::uint64_t total = 0;
+      Result<void> failure;
+      bool ok = reader([&](const char* data, std::size_t n) {
+        total += n;
+        if (total > max_body_bytes) {
+          failure = fail(Errc::io, "the body is larger than the " + std::to_string(max_body_bytes) +
+                                       " bytes this server accepts here");
+          return false;
+        }
+        failure = on_chunk(std::string_view(data, n));
+        return failure.has_value();
+      });
+      if (!failure) return failure;
+      if (!ok) return fail(Errc::invalid_argument, "the request body ended early (the client stopped sending)");
+      finished = true;
+      return {};
+    };
+    write(res, h(r, read_body));
+    // A body the handler left unread is still on the wire: a small one is read and dropped so
+    // the connection stays usable; after a large or half-read one the server hangs up.
+    if (!used) {
+      std::uint64_t drained = 0;
+      finished = reader([&](const char*, std::size_t n) { return (drained += n) <= kDrainLimit; });
+    }
+    if (!finished) const_cast<httplib::Request&>(req).set_header("Connection", "close");
+  };
+  if (method == "POST") s.Post(pattern, wrapped);
+  else s.Put(pattern, wrapped);
 }
 
 Result<int> Server::start() {

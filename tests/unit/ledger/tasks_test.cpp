@@ -45,6 +45,21 @@ TEST_CASE("tasks get short, typeable ids numbered per UTC day, and a first event
   for (const char* bad : {"t-1", "x-261119-0001", "t-26111-00001", "t-261119-00a1"}) CHECK_FALSE(valid_task_id(bad));
 }
 
+TEST_CASE("a task can be created under a given id, once, without using the day's counter") {
+  testing::Fixture f;
+  NewTask t = simple(f.ada);
+  t.id = "t-261130-0042";
+  auto a = create_task(*f.db, t, f.clock.now_ms()).value();
+  CHECK(a.id == "t-261130-0042");
+  auto again = create_task(*f.db, t, f.clock.now_ms());
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::already_exists);
+  t.id = "42";
+  CHECK(create_task(*f.db, t, f.clock.now_ms()).error().code == Errc::invalid_argument);
+  auto next = create_task(*f.db, simple(f.ada), f.clock.now_ms()).value();
+  CHECK(next.id.substr(next.id.size() - 5) == "-0001");
+}
+
 TEST_CASE("create_task refuses bad input and leaves nothing behind") {
   testing::Fixture f;
   auto t = simple(f.ada);

@@ -1,0 +1,114 @@
+// Where a prepared task runs: the remote hands each task whose folder is materialised to an
+// `Executor` and hears back through an `ExecutorSink`. Backends: the worker pool ("workers",
+// worker_pool.hpp); Slurm ("slurm") comes next behind the same interface. One table in
+// executor.cpp maps remote.toml's [executor] type to the factory.
+#pragma once
+
+#include <lab/config/roles.hpp>
+#include <lab/result.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lab::storage {
+class Storage;
+}
+namespace lab::sys {
+class Clock;
+}
+
+namespace lab::remote {
+
+// A prepared task, as the executor needs it.
+struct ExecTask {
+  std::string task_id;
+  std::string user;
+  bool high_priority = false;
+  int gpus = 0;
+  int cpus = 1;
+  std::uint64_t memory_bytes = 0;
+  std::int64_t time_limit_s = 0;
+  std::string command;                      // shell line, run in `folder`
+  std::map<std::string, std::string> env;   // the task's own variables ([run.env])
+  std::vector<std::string> download;        // globs of results to bring back ("outputs/")
+  std::filesystem::path folder;             // the materialised task folder
+  int attempt = 1;                          // the attempt number to use (a new one, or the running one)
+  int lost = 0;                             // times it already lost its worker
+  std::int64_t log_bytes = 0;               // bytes of this attempt's log already received
+};
+
+// How a task ended on the executor.
+struct ExecOutcome {
+  enum class Status { completed, failed, cancelled } status = Status::failed;
+  std::optional<std::int64_t> exit_code;
+  std::string reason;                       // empty when completed
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+  std::vector<std::string> result_keys;     // storage keys of the results brought back
+};
+
+// What an executor reports. Calls for one task come in order (queued, started, log...,
+// finished) and never after `finished`; calls for different tasks may come from different
+// threads at once, so implementations must be thread-safe. A call may block briefly (it
+// commits to the ledger); it must not call back into the executor.
+class ExecutorSink {
+ public:
+  virtual ~ExecutorSink() = default;
+  // The task waits for a place to run; `reason` says why, in plain words.
+  virtual void queued(const std::string& task_id, int attempt, const std::string& reason) = 0;
+  // The task lost its runner and waits again, as the new attempt `attempt`; `lost` counts
+  // the runners it lost so far, `note` says what happened (for the task's log) and `reason`
+  // why it waits now.
+  virtual void requeued(const std::string& task_id, int attempt, int lost, const std::string& note,
+                        const std::string& reason) = 0;
+  // The command started on `where` (a worker id or a Slurm job id).
+  virtual void started(const std::string& task_id, int attempt, const std::string& where, std::int64_t at_ms) = 0;
+  // New bytes of the attempt's log (whole lines, in order, never repeated).
+  virtual void log(const std::string& task_id, int attempt, std::string_view bytes) = 0;
+  // The task ended; nothing more comes for it.
+  virtual void finished(const std::string& task_id, int attempt, const ExecOutcome& outcome) = 0;
+};
+
+// Thread-safety: every method may be called from any thread, but never from inside a sink call.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Takes a new task (or one to run again after a restart); reports `queued` before returning.
+  virtual Result<void> submit(const ExecTask& task) = 0;
+  // After a restart: the task was running as `task.attempt` on `where`; wait for that runner
+  // to report again, or treat it as lost once it stays silent past its lease.
+  virtual Result<void> adopt(const ExecTask& task, const std::string& where) = 0;
+  // Stops the task wherever it is; `finished` with status cancelled follows (at once when it
+  // had not started). Unknown or finished ids are ignored.
+  virtual void cancel(const std::string& task_id) = 0;
+  // Stops serving; no sink call happens after it returns. Idempotent.
+  virtual void stop() = 0;
+  // Where runners connect ("http://127.0.0.1:8802"), or "" when none do.
+  virtual std::string url() const = 0;
+};
+
+// What every backend is built from.
+struct ExecutorContext {
+  config::RemoteConfig config;
+  ExecutorSink* sink = nullptr;        // outlives the executor
+  storage::Storage* storage = nullptr; // results go here; outlives the executor
+  sys::Clock* clock = nullptr;         // nullptr = the real clock
+  std::filesystem::path db_path;       // the remote's ledger, for the backend's own tables
+  std::function<void(std::string_view)> log;
+};
+
+// Builds the backend named by `ctx.config.executor.type`. Errc::invalid_argument for an
+// unknown type (with "did you mean"), Errc::unsupported for one not built yet ("slurm").
+Result<std::unique_ptr<Executor>> make_executor(const ExecutorContext& ctx);
+
+// Names of the executor types `make_executor` knows, built or not.
+std::vector<std::string> executor_types();
+
+}  // namespace lab::remote

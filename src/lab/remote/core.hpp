@@ -1,0 +1,101 @@
+// The remote's bookkeeping: it applies the proxy's messages, prepares task folders, hears
+// the executor's events (it is the ExecutorSink) and rebuilds itself from the ledger after a
+// restart. Every state change is written together with the message announcing it, in one
+// ledger transaction (announce.hpp).
+//
+// Locks, always taken in this order and never the other way: `flow_mu_` (a task moving
+// from preparing to the executor, or being cancelled) -> the executor's own lock ->
+// `db_mu_` (the ledger connection). Sink calls arrive under the executor's lock.
+#pragma once
+
+#include "announce.hpp"
+#include "materialise.hpp"
+#include "store.hpp"
+
+#include <lab/config/roles.hpp>
+#include <lab/ledger/tasks.hpp>
+#include <lab/proto/messages.hpp>
+#include <lab/remote/executor.hpp>
+#include <lab/storage/storage.hpp>
+#include <lab/sys/clock.hpp>
+#include <lab/transport/transport.hpp>
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace lab::remote {
+
+// Work to do once the transaction that applied a message has committed.
+using AfterCommit = std::vector<std::function<void()>>;
+
+class Core final : public ExecutorSink {
+ public:
+  struct Deps {
+    config::RemoteConfig config;
+    std::unique_ptr<ledger::Db> db;       // the remote's ledger, migrated
+    transport::Transport* transport = nullptr;
+    storage::Storage* storage = nullptr;
+    sys::Clock* clock = nullptr;
+    std::function<void(std::string_view)> log;
+    std::function<void(const std::string& task_id)> prepare_later;  // queues `prepare(id)`
+  };
+  explicit Core(Deps deps);
+
+  // Set once, before any message or event; the executor must outlive every call below.
+  void set_executor(Executor* executor) { executor_ = executor; }
+
+  // Applies one message from the proxy inside the consumer's transaction `tx`; work that
+  // must wait for the commit goes to `after`.
+  Result<void> apply(const proto::Message& message, ledger::Db& tx, AfterCommit& after);
+
+  // Materialises task `id` and hands it to the executor; a failure fails the task.
+  // Does nothing unless the task is preparing. Called by the preparing thread.
+  void prepare(const std::string& task_id);
+
+  // Cancels task `id` wherever it is (after a cancel_task has been recorded).
+  void cancel_now(const std::string& task_id);
+
+  // After a restart: resumes every active task from the ledger (docs/remote.md, "Restart").
+  Result<void> recover();
+
+  // ExecutorSink.
+  void queued(const std::string& task_id, int attempt, const std::string& reason) override;
+  void requeued(const std::string& task_id, int attempt, int lost, const std::string& note,
+                const std::string& reason) override;
+  void started(const std::string& task_id, int attempt, const std::string& where, std::int64_t at_ms) override;
+  void log(const std::string& task_id, int attempt, std::string_view bytes) override;
+  void finished(const std::string& task_id, int attempt, const ExecOutcome& outcome) override;
+
+ private:
+  // Runs `body` in one transaction on the shared connection, then wakes the outbox. Failures
+  // are logged (the sink cannot report them) and returned.
+  Result<void> write(const std::function<Result<void>(ledger::Db&)>& body);
+  // Appends a "lab" line to the task's log (and its log_chunk) inside `tx`.
+  Result<void> note_tx(ledger::Db& tx, const std::string& task_id, const std::string& text);
+  // Ends the task inside `tx`: a final "lab" line, the terminal state with usage, task_completed.
+  Result<void> end_tx(ledger::Db& tx, const std::string& task_id, const Completion& c);
+  // Ends a task that never reached the executor (preparing) as failed or cancelled.
+  void end_unstarted(const std::string& task_id, ledger::TaskState state, const std::string& reason);
+  // The executor's view of task `id` from the ledger and its submit message.
+  Result<ExecTask> exec_task(const ledger::Task& task, const store::TaskRow& row, int attempt);
+  Result<void> apply_submit(const proto::SubmitTask& m, ledger::Db& tx, AfterCommit& after);
+  Result<void> apply_cancel(const proto::CancelTask& m, ledger::Db& tx, AfterCommit& after);
+  void say(const std::string& line) const;
+
+  config::RemoteConfig config_;
+  transport::Transport* transport_;
+  storage::Storage* storage_;
+  sys::Clock* clock_;
+  std::function<void(std::string_view)> log_;
+  std::function<void(const std::string&)> prepare_later_;
+  Executor* executor_ = nullptr;
+  BlobCache blobs_;  // used by the preparing thread only
+
+  std::mutex flow_mu_;
+  std::mutex db_mu_;
+  std::unique_ptr<ledger::Db> db_;  // guarded by db_mu_
+};
+
+}  // namespace lab::remote

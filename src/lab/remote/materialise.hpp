@@ -1,0 +1,48 @@
+// Turns a project snapshot in storage into a task folder on the cluster: the manifest is read
+// from storage, each blob is fetched once into a content-addressed local cache, and the task
+// folder is built from hard links into that cache (copies when the cache is on another
+// file system), with the manifest's modes and symlinks.
+#pragma once
+
+#include <lab/result.hpp>
+#include <lab/storage/storage.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace lab::remote {
+
+// What `materialise` did.
+struct MaterialiseStats {
+  std::uint64_t files = 0;
+  std::uint64_t fetched = 0;  // blobs downloaded now (the rest came from the cache)
+  std::uint64_t bytes = 0;
+};
+
+// The cache of project blobs under `cache_dir`: "<cache_dir>/blobs/<2 hex>/<hash>" (mode
+// 0644) and "<hash>.x" (0755) for executables. Cached files are never modified; a blob is
+// downloaded at most once. Not safe for two processes filling one cache at once beyond
+// what atomic renames give (a blob may then be fetched twice, never half-written).
+class BlobCache {
+ public:
+  BlobCache(storage::Storage& storage, std::filesystem::path cache_dir)
+      : storage_(storage), dir_(std::move(cache_dir)) {}
+
+  // The cached file of `hash`, fetching it if needed (`fetched` tells). not_found when the
+  // blob is not in storage; corrupt when its size is not `size`.
+  Result<std::filesystem::path> get(std::string_view hash, std::uint64_t size, bool executable, bool& fetched);
+
+ private:
+  storage::Storage& storage_;
+  std::filesystem::path dir_;
+};
+
+// Builds `folder` (removed first if present) from the manifest at `manifest_key`. Fails with
+// a sentence a student can act on: not_found for a missing manifest or blob (naming the
+// file), corrupt for a broken manifest or a path that would leave the folder.
+Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
+                                     const std::filesystem::path& folder);
+
+}  // namespace lab::remote

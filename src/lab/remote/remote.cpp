@@ -1,0 +1,175 @@
+// `remote::start`: wires the ledger, storage, transport, Core and executor together and runs
+// the two threads of the role: the consumer of "to_remote" and the preparer.
+#include <lab/remote/remote.hpp>
+
+#include "core.hpp"
+
+#include <lab/ledger/schema.hpp>
+#include <lab/transport/consumer.hpp>
+#include <lab/transport/from_config.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <iostream>
+#include <thread>
+
+namespace lab::remote {
+namespace {
+
+// How long one receive waits before the consumer looks at its stop flag again.
+constexpr std::chrono::milliseconds kReceiveSlice{500};
+// Pause after a failed receive (peer down, disk error) before trying again.
+constexpr std::chrono::milliseconds kRetryPause{1000};
+
+transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
+  transport::Options o = transport::options_from_config(c.transport, c.database.path, "is `lab proxy` running?");
+  o.log = log;
+  return o;
+}
+
+class RemoteImpl final : public Remote {
+ public:
+  explicit RemoteImpl(Options o) : options_(std::move(o)) {
+    if (!options_.log) options_.log = [](std::string_view l) { std::cerr << "lab remote: " << l << "\n"; };
+  }
+  ~RemoteImpl() override { stop(); }
+
+  Result<void> open() {
+    const config::RemoteConfig& c = options_.config;
+    const std::string db_dir = std::filesystem::path(c.database.path).parent_path().string();
+    for (const auto& dir : {c.paths.tasks_dir, c.paths.cache_dir, db_dir}) {
+      if (dir.empty()) continue;
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return fail(Errc::io, "cannot create the folder " + dir + ": " + ec.message());
+    }
+    auto db = ledger::open_ledger(c.database.path);
+    if (!db) return std::unexpected(db.error());
+    if (auto m = store::migrate(**db); !m) return m;
+    auto consumer_db = ledger::Db::open(c.database.path);
+    if (!consumer_db) return std::unexpected(consumer_db.error());
+    consumer_db_ = std::move(*consumer_db);
+    auto st = storage::make_storage(storage::StorageOptions{c.storage.type, c.storage.root, "", c.storage.bucket});
+    if (!st) return fail_with_context(st.error(), "[storage]");
+    storage_ = std::move(*st);
+    // The transport keeps real time: its leases and retry pauses are not the remote's to fake.
+    auto tr = transport::make_transport(transport_options(c, options_.log));
+    if (!tr) return fail_with_context(tr.error(), "[transport]");
+    transport_ = std::move(*tr);
+
+    Core::Deps deps;
+    deps.config = c;
+    deps.db = std::move(*db);
+    deps.transport = transport_.get();
+    deps.storage = storage_.get();
+    deps.clock = options_.clock;
+    deps.log = options_.log;
+    deps.prepare_later = [this](const std::string& id) { enqueue_prepare(id); };
+    core_ = std::make_unique<Core>(std::move(deps));
+
+    ExecutorContext ctx;
+    ctx.config = c;
+    ctx.sink = core_.get();
+    ctx.storage = storage_.get();
+    ctx.clock = options_.clock;
+    ctx.db_path = c.database.path;
+    ctx.log = options_.log;
+    auto ex = make_executor(ctx);
+    if (!ex) return fail_with_context(ex.error(), "[executor]");
+    executor_ = std::move(*ex);
+    core_->set_executor(executor_.get());
+
+    preparer_ = std::thread([this] { prepare_loop(); });
+    if (auto r = core_->recover(); !r) return fail_with_context(r.error(), "resuming the ledger's tasks");
+    consumer_ = std::thread([this] { consume_loop(); });
+    return {};
+  }
+
+  std::string transport_url() const override { return transport_ ? transport_->listen_url() : ""; }
+  std::string workers_url() const override { return executor_ ? executor_->url() : ""; }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (consumer_.joinable()) consumer_.join();
+    if (preparer_.joinable()) preparer_.join();
+    if (executor_) executor_->stop();
+    executor_.reset();
+    core_.reset();
+    transport_.reset();
+  }
+
+ private:
+  void enqueue_prepare(const std::string& id) {
+    std::lock_guard lock(mu_);
+    to_prepare_.push_back(id);
+    cv_.notify_all();
+  }
+
+  void prepare_loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty(); });
+      if (stopping_) return;
+      std::string id = std::move(to_prepare_.front());
+      to_prepare_.pop_front();
+      lock.unlock();
+      core_->prepare(id);
+      lock.lock();
+    }
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  void consume_loop() {
+    while (!stopping()) {
+      AfterCommit after;
+      auto handler = [&](const proto::Message& m, const proto::Envelope&, ledger::Db& tx) -> Result<void> {
+        after.clear();
+        auto r = core_->apply(m, tx, after);
+        if (!r) after.clear();
+        return r;
+      };
+      auto got = transport::process_next(*transport_, *consumer_db_, transport::kToRemote, kReceiveSlice, handler,
+                                         options_.log);
+      if (!got) {
+        after.clear();  // nothing was committed
+        options_.log("receiving from the proxy failed: " + got.error().message + "; retrying");
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, kRetryPause, [&] { return stopping_; });
+        continue;
+      }
+      if (*got == transport::Outcome::processed) transport_->notify_outbox();
+      for (auto& f : after) f();
+    }
+  }
+
+  Options options_;
+  std::unique_ptr<ledger::Db> consumer_db_;  // used by the consumer thread only
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<Core> core_;
+  std::unique_ptr<Executor> executor_;
+  std::thread consumer_, preparer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                 // guarded by mu_
+  std::deque<std::string> to_prepare_;    // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Remote>> start(const Options& options) {
+  auto r = std::make_unique<RemoteImpl>(options);
+  if (auto o = r->open(); !o) return std::unexpected(o.error());
+  return std::unique_ptr<Remote>(std::move(r));
+}
+
+}  // namespace lab::remote
