@@ -68,6 +68,7 @@ class Client {
 
   // Makes a request blocked in another thread (a long-poll) fail at once, and every later
   // request fail without being sent; both answer Errc::unavailable ("interrupted").
+  // Returns once no request is under way (or after ~3 s if one is stuck connecting).
   // Thread-safe: the one method another thread may call while a request is in flight.
   void interrupt();
   bool interrupted() const;

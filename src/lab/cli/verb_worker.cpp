@@ -3,10 +3,12 @@
 // --token-file or $LAB_WORKER_TOKEN, and is never printed.
 #include <lab/config/roles.hpp>
 #include <lab/config/units.hpp>
+#include <lab/sys/signals.hpp>
 #include <lab/util/strings.hpp>
 #include <lab/worker/agent.hpp>
 
 #include <signal.h>
+#include <string.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,17 +36,6 @@ std::optional<std::vector<int>> parse_gpus(const std::string& text) {
     out.push_back(std::stoi(p));
   }
   return out;
-}
-
-// Blocks SIGINT and SIGTERM in this thread (and the threads it starts), then waits for one.
-// (Stands in until sys::block_stop_signals / sys::wait_for_stop_signal are available.)
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 }  // namespace
@@ -110,15 +101,14 @@ int run_worker(const Args& args) {
                  "(it is the [workers] token of the remote's remote.toml)");
   options.name = name;
 
-  sigset_t stop_signals = block_stop_signals();
+  sys::block_stop_signals();
   auto agent = worker::start(options);
   if (!agent) {
     std::fprintf(stderr, "lab worker: %s\n", agent.error().message.c_str());
     return agent.error().code == Errc::invalid_argument ? kExitUsage : kExitFailure;
   }
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  std::fprintf(stderr, "lab worker: %s received; stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  int sig = sys::wait_for_stop_signal();
+  std::fprintf(stderr, "lab worker: SIG%s received; stopping\n", sigabbrev_np(sig));
   (*agent)->stop();
   return kExitOk;
 }

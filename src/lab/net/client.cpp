@@ -76,6 +76,7 @@ Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
 }
 
 Result<HttpResponse> Client::get(std::string_view path, std::optional<std::chrono::milliseconds> read_timeout) {
+  ActiveRequest active(*impl_);
   if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   auto r = impl_->http->Get(std::string(path));
@@ -85,6 +86,7 @@ Result<HttpResponse> Client::get(std::string_view path, std::optional<std::chron
 
 Result<HttpResponse> Client::post(std::string_view path, std::string_view json_body,
                                   std::optional<std::chrono::milliseconds> read_timeout) {
+  ActiveRequest active(*impl_);
   if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   auto r = impl_->http->Post(std::string(path), json_body.data(), json_body.size(), "application/json");

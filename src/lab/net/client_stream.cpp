@@ -8,9 +8,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 namespace lab::net {
 namespace {
+
+// interrupt() shuts the socket down up to this many times, this far apart.
+constexpr int kInterruptTries = 300;
+constexpr std::chrono::milliseconds kInterruptPause{10};
 
 // Closes a file descriptor when it goes out of scope.
 struct FdGuard {
@@ -35,6 +40,7 @@ bool write_all(int fd, const char* data, std::size_t size) {
 
 Result<HttpResponse> Client::download(std::string_view path, const std::filesystem::path& file,
                                       std::optional<std::chrono::milliseconds> read_timeout) {
+  ActiveRequest active(*impl_);
   if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   HttpResponse out;
@@ -72,6 +78,7 @@ Result<HttpResponse> Client::download(std::string_view path, const std::filesyst
 
 Result<HttpResponse> Client::put_file(std::string_view path, const std::filesystem::path& file,
                                       std::string_view content_type) {
+  ActiveRequest active(*impl_);
   if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   FdGuard fd{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st {};
@@ -96,7 +103,13 @@ Result<HttpResponse> Client::put_file(std::string_view path, const std::filesyst
 
 void Client::interrupt() {
   impl_->interrupted = true;
-  impl_->http->stop();
+  // A request that had passed its check but not yet put its socket in use survives one
+  // stop(); repeat until it has ended (bounded, in case it is stuck connecting).
+  for (int i = 0; i < kInterruptTries; ++i) {
+    impl_->http->stop();
+    if (impl_->active == 0) return;
+    std::this_thread::sleep_for(kInterruptPause);
+  }
 }
 
 bool Client::interrupted() const { return impl_->interrupted; }

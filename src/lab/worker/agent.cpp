@@ -111,9 +111,10 @@ void AgentImpl::heartbeat_loop() {
     if (!j.is_object() || !j.contains("cancel") || !j["cancel"].is_array()) continue;
     std::lock_guard lock(mu_);
     for (const auto& c : j["cancel"]) {
-      if (!c.is_object() || !c.contains("task_id") || !c["task_id"].is_string()) continue;
-      std::string key = c["task_id"].get<std::string>() + "-" +
-                        std::to_string(c.value("attempt", std::int64_t{0}));
+      if (!c.is_object() || !c.contains("task_id") || !c["task_id"].is_string() || !c.contains("attempt") ||
+          !c["attempt"].is_number_integer())
+        continue;
+      std::string key = c["task_id"].get<std::string>() + "-" + std::to_string(c["attempt"].get<std::int64_t>());
       auto it = jobs_.find(key);
       if (it == jobs_.end() || it->second->done()) continue;
       say("the remote cancelled task " + it->second->assignment().task_id + "; stopping it");

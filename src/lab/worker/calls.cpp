@@ -10,8 +10,8 @@ Answer classify(const Result<net::HttpResponse>& r, bool worker_call) {
   if (s / 100 == 2) return Answer::ok;
   if (s == 404 && worker_call) {
     auto j = nlohmann::json::parse(r->body, nullptr, false);
-    bool unknown = j.is_object() && j.contains("error") && j["error"].is_object() &&
-                   j["error"].value("code", "") == "unknown_worker";
+    bool unknown = j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("code") &&
+                   j["error"]["code"] == "unknown_worker";
     return unknown ? Answer::unknown_worker : Answer::refused;
   }
   if (s == 409 || s == 404) return Answer::gone;

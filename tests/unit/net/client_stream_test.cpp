@@ -132,3 +132,19 @@ TEST_CASE("interrupt ends a blocked request at once and refuses later ones") {
   CHECK(later.error().message.find("interrupted") != std::string::npos);
   CHECK(c->interrupted());
 }
+
+TEST_CASE("interrupt at the moment a request starts still ends it") {
+  Fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    auto c = f.client();
+    Result<net::HttpResponse> r;
+    std::thread t([&] { r = c->get("/hang", 30s); });
+    if (i % 2) std::this_thread::sleep_for(std::chrono::milliseconds(i));
+    c->interrupt();
+    t.join();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("interrupted") != std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+}
