@@ -15,7 +15,7 @@ build_pkgs=(
   # the envs unit tests build real virtual environments from wheels they make
   python3 python3-venv
 )
-e2e_pkgs=(zstd curl procps awscli time slurmctld slurmd slurm-client munge)
+e2e_pkgs=(zstd curl jq procps awscli time slurmctld slurmd slurm-client munge)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--e2e" ] && want+=("${e2e_pkgs[@]}")

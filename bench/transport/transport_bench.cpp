@@ -32,7 +32,7 @@ std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanosecon
 // A realistic small control message: a status update stamped with the send time.
 std::string payload(std::int64_t seq) {
   lab::proto::StatusUpdate u{"task-" + std::to_string(seq), lab::proto::TaskStatus::running, "12345",
-                             "epoch 3/10", std::nullopt};
+                             "epoch 3/10", std::nullopt, std::nullopt, std::nullopt};
   auto e = lab::proto::encode(u, now_ns());
   return lab::proto::serialize(e);
 }
@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--count")) count = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--latency-count")) lat_count = std::atoi(argv[i + 1]);
   }
+  (void)port;  // only the redis backend uses it
   if (backend == "http") return run_http(count, lat_count);
 #ifdef LAB_BENCH_REDIS
   if (backend == "redis") return run_redis(port, count, lat_count);

@@ -120,5 +120,8 @@ Checked<WorkerConfig> parse_worker(std::string_view text, std::string_view file,
 Checked<ProxyConfig> load_proxy(const std::filesystem::path& path);
 Checked<RemoteConfig> load_remote(const std::filesystem::path& path);
 Checked<WorkerConfig> load_worker(const std::filesystem::path& path);
+// As load_worker, for `lab worker --config F` when the command line gives some required keys:
+// those named in `optional_keys` ("remote", "token") may then be missing from the file.
+Checked<WorkerConfig> load_worker(const std::filesystem::path& path, const std::vector<std::string>& optional_keys);
 
 }  // namespace lab::config

@@ -5,7 +5,11 @@
 
 #include <lab/result.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +32,9 @@ struct ClientOptions {
   std::string peer_hint;  // appended to "cannot reach" errors, e.g. "is `lab remote` running?"
 };
 
+// How much of a non-2xx body `download` keeps for the error report.
+inline constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
 struct HttpResponse {
   int status = 0;
   std::string body;
@@ -46,6 +53,25 @@ class Client {
   Result<HttpResponse> get(std::string_view path, std::optional<std::chrono::milliseconds> read_timeout = {});
   Result<HttpResponse> post(std::string_view path, std::string_view json_body,
                             std::optional<std::chrono::milliseconds> read_timeout = {});
+
+  // GET whose 2xx body is written to `file` (created or truncated) as it arrives, never held
+  // in memory. Any other status leaves `file` untouched and returns its body (at most
+  // kMaxErrorBody bytes) in `body`. Fails with Errc::io naming the file if it cannot be
+  // written; a partial file is removed.
+  Result<HttpResponse> download(std::string_view path, const std::filesystem::path& file,
+                                std::optional<std::chrono::milliseconds> read_timeout = {});
+
+  // PUT with the contents of `file` as the body, streamed from disk with a Content-Length
+  // (servers here refuse chunked bodies). Fails with Errc::io if the file cannot be read.
+  Result<HttpResponse> put_file(std::string_view path, const std::filesystem::path& file,
+                                std::string_view content_type = "application/octet-stream");
+
+  // Makes a request blocked in another thread (a long-poll) fail at once, and every later
+  // request fail without being sent; both answer Errc::unavailable ("interrupted").
+  // Returns once no request is under way (or after ~3 s if one is stuck connecting).
+  // Thread-safe: the one method another thread may call while a request is in flight.
+  void interrupt();
+  bool interrupted() const;
 
   const std::string& url() const;
 

@@ -76,6 +76,9 @@ class TaskRunner {
   // Blocks until the task ends (enforcing the time limit) and reports how.
   RunOutcome wait();
 
+  // How limits are enforced, known once start() succeeded: "cgroup v2 (<dir>)" or "rlimits".
+  const std::string& limits() const { return limits_; }
+
   // $LAB_OUTPUT_DIR and $LAB_METRICS for this task.
   std::filesystem::path output_dir() const { return request_.folder / "outputs"; }
   std::filesystem::path metrics_file() const { return request_.folder / ".lab" / "metrics.jsonl"; }

@@ -13,7 +13,9 @@ namespace lab::config::detail {
 Checked<TaskSpec> parse_task(std::string_view text, std::string_view file, const TaskParseOptions& options, schema::Pairs* values);
 Checked<ProxyConfig> parse_proxy(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values);
 Checked<RemoteConfig> parse_remote(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values);
-Checked<WorkerConfig> parse_worker(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values);
+// `optional_keys` ("remote", "token") may be missing: the command line supplies them.
+Checked<WorkerConfig> parse_worker(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values,
+                                   const std::vector<std::string>& optional_keys = {});
 
 // Keeps what the walk found: the errors sorted, the values handed to `values`.
 template <class T>

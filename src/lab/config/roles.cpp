@@ -168,7 +168,8 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
   return finish(out, std::move(c), values);
 }
 
-Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view file, const std::filesystem::path& base, Pairs* values) {
+Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view file, const std::filesystem::path& base, Pairs* values,
+                                   const std::vector<std::string>& optional_keys) {
   WorkerConfig c;
   c.work_dir = (base / "work").lexically_normal().string();
   Schema s{{
@@ -182,6 +183,8 @@ Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view fil
           path("work_dir", c.work_dir, base),
       }, true},
   }};
+  for (Key& k : s.tables[0].keys)
+    if (std::find(optional_keys.begin(), optional_keys.end(), k.name) != optional_keys.end()) k.required = false;
   Outcome out = apply(source, file, s);
   return finish(out, std::move(c), values);
 }
@@ -212,5 +215,8 @@ Checked<T> load(const std::filesystem::path& path, F parse) {
 Checked<ProxyConfig> load_proxy(const std::filesystem::path& p) { return load<ProxyConfig>(p, [](auto... a) { return parse_proxy(a...); }); }
 Checked<RemoteConfig> load_remote(const std::filesystem::path& p) { return load<RemoteConfig>(p, [](auto... a) { return parse_remote(a...); }); }
 Checked<WorkerConfig> load_worker(const std::filesystem::path& p) { return load<WorkerConfig>(p, [](auto... a) { return parse_worker(a...); }); }
+Checked<WorkerConfig> load_worker(const std::filesystem::path& p, const std::vector<std::string>& optional_keys) {
+  return load<WorkerConfig>(p, [&](auto... a) { return detail::parse_worker(a..., nullptr, optional_keys); });
+}
 
 }  // namespace lab::config

@@ -1,22 +1,13 @@
-#include <lab/net/client.hpp>
+#include "client_impl.hpp"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <regex>
 
 namespace lab::net {
 
-struct Client::Impl {
-  ClientOptions options;
-  std::unique_ptr<httplib::Client> http;
-  std::string url;  // scheme://host:port, without credentials
-};
-
-namespace {
-
-// Says in plain words why a request did not get an answer.
 Error explain(httplib::Error e, const Client::Impl& c) {
+  if (c.interrupted) return interrupted_error(c);
   std::string hint = c.options.peer_hint.empty() ? "" : " — " + c.options.peer_hint;
   switch (e) {
     case httplib::Error::Connection:
@@ -47,7 +38,9 @@ Error explain(httplib::Error e, const Client::Impl& c) {
   }
 }
 
-}  // namespace
+Error interrupted_error(const Client::Impl& c) {
+  return {Errc::unavailable, "the request to " + c.url + " was interrupted (the caller is stopping)"};
+}
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
@@ -83,6 +76,8 @@ Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
 }
 
 Result<HttpResponse> Client::get(std::string_view path, std::optional<std::chrono::milliseconds> read_timeout) {
+  ActiveRequest active(*impl_);
+  if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   auto r = impl_->http->Get(std::string(path));
   if (!r) return std::unexpected(explain(r.error(), *impl_));
@@ -91,6 +86,8 @@ Result<HttpResponse> Client::get(std::string_view path, std::optional<std::chron
 
 Result<HttpResponse> Client::post(std::string_view path, std::string_view json_body,
                                   std::optional<std::chrono::milliseconds> read_timeout) {
+  ActiveRequest active(*impl_);
+  if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   auto r = impl_->http->Post(std::string(path), json_body.data(), json_body.size(), "application/json");
   if (!r) return std::unexpected(explain(r.error(), *impl_));

@@ -196,3 +196,22 @@ TEST_CASE("kind_from_filename") {
   CHECK_FALSE(kind_from_filename("task.json"));
   CHECK_FALSE(kind_from_filename("taskforce.toml"));
 }
+
+TEST_CASE("worker.toml loaded for `lab worker`: remote and token may come from the command line") {
+  auto dir = std::filesystem::temp_directory_path() / ("lab-roles-worker-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "worker.toml") << "[worker]\ncpus = 2\nslotz = 1\n";
+  auto typo = load_worker(dir / "worker.toml", {"remote", "token"});
+  REQUIRE_FALSE(typo);  // other problems are still reported
+  CHECK(typo.error().size() == 1);
+  std::ofstream(dir / "worker.toml") << "[worker]\ncpus = 2\n";
+  auto ok = load_worker(dir / "worker.toml", {"remote", "token"});
+  REQUIRE(ok);
+  CHECK(ok->cpus == 2);
+  CHECK(ok->token.empty());
+  CHECK(ok->work_dir == (std::filesystem::absolute(dir) / "work").lexically_normal().string());
+  auto strict = load_worker(dir / "worker.toml");
+  REQUIRE_FALSE(strict);
+  CHECK(strict.error().size() == 2);  // 'remote' and 'token' missing
+  std::filesystem::remove_all(dir);
+}

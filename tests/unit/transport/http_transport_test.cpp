@@ -243,7 +243,8 @@ TEST_CASE("the listener can sit on the proxy side (outbound-only clusters)") {
   submit.memory = "1G";
   submit.time_limit = "0:10:00";
   submit.command = "true";
-  proto::StatusUpdate update{"t9", proto::TaskStatus::queued, "77", std::nullopt, std::nullopt};
+  proto::StatusUpdate update{"t9", proto::TaskStatus::queued, "77", std::nullopt, std::nullopt, std::nullopt,
+                             std::nullopt};
   REQUIRE(proxy->send(kToRemote, proto::encode(submit, 1)));
   REQUIRE(remote->send(kToLocal, proto::encode(update, 2)));
   auto at_remote = remote->receive(kToRemote, 3s);

@@ -1,0 +1,123 @@
+#include <lab/client/project.hpp>
+
+#include <lab/files/ignore.hpp>
+#include <lab/util/strings.hpp>
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+
+namespace lab::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// XXH3-128 of a whole file, streamed.
+Result<files::Hash128> hash_file(const fs::path& p, std::uint64_t& size) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(p.c_str(), "rb"), std::fclose);
+  if (!f) return fail(Errc::io, "cannot read " + p.string() + ": " + std::strerror(errno));
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), XXH3_freeState);
+  XXH3_128bits_reset(st.get());
+  std::vector<char> buf(1 << 20);
+  size = 0;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
+    XXH3_128bits_update(st.get(), buf.data(), n);
+    size += n;
+  }
+  if (std::ferror(f.get())) return fail(Errc::io, "cannot read " + p.string());
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st.get()));
+  files::Hash128 h;
+  std::memcpy(h.bytes.data(), c.digest, h.bytes.size());
+  return h;
+}
+
+// True when `path` or one of its folders matches the exclude globs.
+bool excluded(const files::IgnoreList& list, const std::string& path) {
+  std::size_t slash = 0;
+  while ((slash = path.find('/', slash)) != std::string::npos) {
+    std::string dir = path.substr(0, slash);
+    if (files::match_list(list, dir, dir.substr(dir.rfind('/') + 1), true).excluded()) return true;
+    ++slash;
+  }
+  auto base = path.rfind('/');
+  return files::match_list(list, path, base == std::string::npos ? path : path.substr(base + 1), false).excluded();
+}
+
+std::string clean_remote(const std::string& remote) {
+  std::string r = fs::path(remote).lexically_normal().generic_string();
+  while (!r.empty() && r.back() == '/') r.pop_back();
+  return r == "." ? "" : r;
+}
+
+}  // namespace
+
+Result<ProjectFiles> collect_project(const ProjectOptions& opt, files::ScanReport* report) {
+  auto scanned = files::scan(opt.root, opt.scan, report);
+  if (!scanned) return std::unexpected(scanned.error());
+  // path -> (entry, where its bytes are)
+  std::map<std::string, std::pair<files::Entry, fs::path>> by_path;
+  const auto list = files::parse_ignore(util::join(opt.exclude, "\n"), "", "task.toml [files] exclude");
+  for (auto& e : scanned->entries)
+    if (!excluded(list, e.path)) by_path[e.path] = {e, opt.root / e.path};
+
+  for (const auto& u : opt.uploads) {
+    const fs::path local = fs::path(u.local).is_absolute() ? fs::path(u.local) : opt.root / u.local;
+    const std::string remote = clean_remote(u.remote);
+    std::error_code ec;
+    auto st = fs::symlink_status(local, ec);
+    if (ec || !fs::exists(st))
+      return fail(Errc::not_found, "[files] upload names \"" + u.local + "\", but there is no such file or folder (" + local.string() + ")");
+    if (fs::is_directory(st)) {
+      files::ScanOptions so = opt.scan;
+      so.git_excludes = false;
+      auto sub = files::scan(local, so, report);
+      if (!sub) return std::unexpected(sub.error());
+      for (auto& e : sub->entries) {
+        fs::path from = local / e.path;
+        e.path = remote.empty() ? e.path : remote + "/" + e.path;
+        by_path[e.path] = {e, from};
+      }
+    } else if (fs::is_regular_file(st)) {
+      files::Entry e;
+      e.path = remote;
+      e.executable = (st.permissions() & fs::perms::owner_exec) != fs::perms::none;
+      auto h = hash_file(local, e.size);
+      if (!h) return std::unexpected(h.error());
+      e.hash = *h;
+      by_path[remote] = {e, local};
+    } else {
+      return fail(Errc::invalid_argument, "[files] upload names \"" + u.local + "\", which is neither a file nor a folder");
+    }
+  }
+
+  ProjectFiles out;
+  std::map<std::string, bool> seen_hash;
+  for (auto& [path, item] : by_path) {
+    auto& [entry, from] = item;
+    const std::string hex = entry.hash.hex();
+    if (!seen_hash[hex]) {
+      seen_hash[hex] = true;
+      BlobSource b{hex, entry.size, from, std::nullopt};
+      if (entry.kind == files::EntryKind::symlink) b.data = entry.target;
+      out.blobs.push_back(std::move(b));
+    }
+    out.manifest.entries.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::vector<const files::Entry*> largest_entries(const files::Manifest& m, std::size_t n) {
+  std::vector<const files::Entry*> all;
+  for (const auto& e : m.entries) all.push_back(&e);
+  std::stable_sort(all.begin(), all.end(), [](const files::Entry* a, const files::Entry* b) { return a->size > b->size; });
+  if (all.size() > n) all.resize(n);
+  return all;
+}
+
+}  // namespace lab::client

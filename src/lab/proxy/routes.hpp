@@ -1,0 +1,18 @@
+// The API's route groups (docs/api.md), one file each. Every `add_*` registers its handlers
+// on `server`; handlers run on the server's worker threads and share `ctx`.
+#pragma once
+
+#include "context.hpp"
+
+#include <httplib.h>
+
+namespace lab::proxy {
+
+void add_health_routes(httplib::Server& server, Context& ctx);   // routes_health.cpp
+void add_auth_routes(httplib::Server& server, Context& ctx);     // routes_auth.cpp
+void add_upload_routes(httplib::Server& server, Context& ctx);   // routes_upload.cpp
+void add_task_routes(httplib::Server& server, Context& ctx);     // routes_tasks.cpp
+void add_log_routes(httplib::Server& server, Context& ctx);      // routes_logs.cpp
+void add_result_routes(httplib::Server& server, Context& ctx);   // routes_results.cpp
+
+}  // namespace lab::proxy

@@ -1,0 +1,163 @@
+// A task's results (docs/api.md): the files the remote stored under
+// "results/<id>/files/", listed with size and content hash, and downloaded with Range.
+#include "http.hpp"
+#include "routes.hpp"
+#include "task_view.hpp"
+
+#include <lab/files/manifest.hpp>
+#include <lab/storage/key.hpp>
+#include <lab/storage/layout.hpp>
+
+#include <xxhash.h>
+
+#include <cstring>
+
+namespace lab::proxy {
+namespace {
+
+// "results/<id>/files/": where the remote stores a task's result files (layout::result_file_key).
+std::string files_prefix(const std::string& task_id) {
+  return storage::layout::results_prefix(task_id).value_or("results/" + task_id + "/") + "files/";
+}
+
+// The xxh3-128 of a stored object, from the proxy's cache of result hashes or computed by
+// reading it once.
+Result<std::string> result_hash(Context& ctx, ledger::Db& db, const storage::ObjectInfo& o) {
+  auto st = db.prepare("SELECT hash FROM proxy_result_hashes WHERE key = ? AND size = ?");
+  if (!st) return std::unexpected(st.error());
+  st->bind_all(o.key, static_cast<std::int64_t>(o.size));
+  auto row = st->step();
+  if (!row) return std::unexpected(row.error());
+  if (*row) return st->column_text(0);
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) return fail(Errc::internal, "cannot start hashing");
+  auto r = ctx.storage->get_stream(o.key, [&](std::span<const std::byte> chunk) -> Result<void> {
+    XXH3_128bits_update(state.get(), chunk.data(), chunk.size());
+    return {};
+  });
+  if (!r) return std::unexpected(r.error());
+  XXH128_canonical_t canon;
+  XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(state.get()));
+  files::Hash128 h;
+  std::memcpy(h.bytes.data(), canon.digest, h.bytes.size());
+  auto ins = db.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
+  if (!ins) return std::unexpected(ins.error());
+  ins->bind_all(o.key, static_cast<std::int64_t>(o.size), h.hex());
+  if (auto w = ins->run(); !w) return std::unexpected(w.error());
+  return h.hex();
+}
+
+void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto db = ctx.db->acquire();
+  if (!db) return send_error(res, db.error());
+  auto user = authenticate(ctx, **db, req, res);
+  if (!user) return;
+  auto task = visible_task_or_404(**db, *user, req.matches[1].str(), res);
+  if (!task) return;
+  const std::string prefix = files_prefix(task->id);
+  json listed = json::array();
+  std::string token;
+  do {
+    auto page = ctx.storage->list(prefix, token);
+    if (!page) return send_error(res, page.error());
+    for (const auto& o : page->objects) {
+      auto hash = result_hash(ctx, **db, o);
+      if (!hash) return send_error(res, hash.error());
+      listed.push_back({{"path", o.key.substr(prefix.size())}, {"size", o.size}, {"hash", *hash}});
+    }
+    token = page->next_token;
+  } while (!token.empty());
+  send_json(res, 200, {{"files", std::move(listed)}, {"complete", ledger::is_terminal(task->state)}});
+}
+
+// One "bytes=" range of an object of `size` bytes: [first, last], or nullopt if unsatisfiable.
+// Several ranges, or a header that does not parse, select the whole object (RFC 9110 lets a
+// server ignore Range).
+struct Span {
+  std::uint64_t first = 0, last = 0;
+  bool partial = false;
+};
+std::optional<Span> parse_range(const std::string& header, std::uint64_t size) {
+  Span whole{0, size ? size - 1 : 0, false};
+  if (header.empty() || !header.starts_with("bytes=") || header.find(',') != std::string::npos) return whole;
+  const std::string spec = header.substr(6);
+  const auto dash = spec.find('-');
+  if (dash == std::string::npos) return whole;
+  auto num = [](const std::string& s, std::uint64_t& out) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 18) return false;
+    out = std::stoull(s);
+    return true;
+  };
+  std::uint64_t a = 0, b = 0;
+  const std::string left = spec.substr(0, dash), right = spec.substr(dash + 1);
+  if (left.empty()) {  // suffix: the last b bytes
+    if (!num(right, b)) return whole;
+    if (b == 0 || size == 0) return std::nullopt;
+    return Span{size - std::min(b, size), size - 1, true};
+  }
+  if (!num(left, a)) return whole;
+  if (a >= size) return std::nullopt;
+  if (right.empty()) return Span{a, size - 1, true};
+  if (!num(right, b) || b < a) return whole;
+  return Span{a, std::min(b, size - 1), true};
+}
+
+void do_download(Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  std::string key;
+  {
+    auto db = ctx.db->acquire();
+    if (!db) return send_error(res, db.error());
+    auto user = authenticate(ctx, **db, req, res);
+    if (!user) return;
+    auto task = visible_task_or_404(**db, *user, req.matches[1].str(), res);
+    if (!task) return;
+    auto k = storage::layout::result_file_key(task->id, req.matches[2].str());
+    if (!k) return send_error(res, 400, "invalid_argument", "'" + req.matches[2].str() + "' is not a result path");
+    key = std::move(*k);
+  }
+  auto size = ctx.storage->size(key);
+  if (!size) {
+    if (size.error().code == Errc::not_found) return send_error(res, 404, "not_found", "this task has no result file '" + req.matches[2].str() + "'");
+    return send_error(res, size.error());
+  }
+  auto span = parse_range(req.get_header_value("Range"), *size);
+  // The library would apply the Range header a second time to the provider's output.
+  const_cast<httplib::Request&>(req).ranges.clear();
+  if (!span) {
+    res.set_header("Content-Range", "bytes */" + std::to_string(*size));
+    return send_error(res, 416, "invalid_argument", "the requested range is outside the file");
+  }
+  const std::uint64_t length = *size == 0 ? 0 : span->last - span->first + 1;
+  res.status = span->partial ? 206 : 200;
+  res.set_header("Accept-Ranges", "bytes");
+  if (span->partial)
+    res.set_header("Content-Range", "bytes " + std::to_string(span->first) + "-" + std::to_string(span->last) + "/" +
+                                        std::to_string(*size));
+  if (length == 0) return res.set_content("", "application/octet-stream");
+  storage::Storage* store = ctx.storage.get();
+  const std::uint64_t first = span->first;
+  res.set_content_provider(
+      static_cast<std::size_t>(length), "application/octet-stream",
+      [store, key, first](std::size_t offset, std::size_t want, httplib::DataSink& sink) {
+        auto r = store->get_stream(
+            key,
+            [&](std::span<const std::byte> chunk) -> Result<void> {
+              if (!sink.write(reinterpret_cast<const char*>(chunk.data()), chunk.size()))
+                return fail(Errc::unavailable, "the client went away");
+              return {};
+            },
+            storage::ByteRange{first + offset, want});
+        return r.has_value();
+      });
+}
+
+}  // namespace
+
+void add_result_routes(httplib::Server& server, Context& ctx) {
+  server.Get("/api/v1/tasks/([A-Za-z0-9._-]+)/results",
+             [&ctx](const httplib::Request& req, httplib::Response& res) { do_list(ctx, req, res); });
+  server.Get("/api/v1/tasks/([A-Za-z0-9._-]+)/results/(.+)",
+             [&ctx](const httplib::Request& req, httplib::Response& res) { do_download(ctx, req, res); });
+}
+
+}  // namespace lab::proxy

@@ -1,0 +1,159 @@
+// Uploading a project (docs/api.md): which blobs are missing, the blob stream, snapshots.
+#include "blob_tar.hpp"
+#include "blob_writer.hpp"
+#include "http.hpp"
+#include "routes.hpp"
+#include "storage_util.hpp"
+
+#include <lab/files/manifest.hpp>
+#include <lab/ledger/blobs.hpp>
+#include <lab/storage/layout.hpp>
+
+namespace lab::proxy {
+namespace {
+
+constexpr std::size_t kMaxHashesPerQuery = 100'000;
+// How much of an unauthenticated upload is read before the connection is dropped.
+constexpr std::size_t kMaxDrainBytes = 1u << 20;
+
+void do_missing(Context& ctx, const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader& reader) {
+  auto body = read_json_body(reader, res);
+  if (!body) return;
+  auto db = ctx.db->acquire();
+  if (!db) return send_error(res, db.error());
+  if (!authenticate(ctx, **db, req, res)) return;
+  auto it = body->find("hashes");
+  if (it == body->end() || !it->is_array())
+    return send_error(res, 400, "invalid_argument", "field 'hashes' is missing or not an array");
+  if (it->size() > kMaxHashesPerQuery)
+    return send_error(res, 400, "invalid_argument", "ask about at most 100000 hashes per call");
+  std::vector<std::string> hashes;
+  hashes.reserve(it->size());
+  for (const auto& h : *it) {
+    if (!h.is_string() || !storage::layout::validate_hash(h.get<std::string>()))
+      return send_error(res, 400, "invalid_argument",
+                        "'hashes' holds " + h.dump() + ", which is not a content hash (32 lower-case hex digits)");
+    hashes.push_back(h.get<std::string>());
+  }
+  auto missing = ledger::missing_blobs(**db, hashes);
+  if (!missing) return send_error(res, missing.error());
+  send_json(res, 200, {{"missing", *missing}});
+}
+
+void do_blobs(Context& ctx, const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader& reader) {
+  {
+    auto db = ctx.db->acquire();
+    if (!db) return send_error(res, db.error());
+    if (!authenticate(ctx, **db, req, res)) {
+      // Read (and drop) a little of the body, so a small upload gets its 401 instead of a
+      // reset connection; a large one is cut off.
+      std::size_t dropped = 0;
+      reader([&](const char*, std::size_t n) { return (dropped += n) <= kMaxDrainBytes; });
+      res.set_header("Connection", "close");
+      return;
+    }
+  }
+  BlobWriter writer(ctx);
+  TarStreamParser parser(writer.sink());
+  Result<void> status;
+  // After a refused entry the rest of the body is still read (and dropped), so the client
+  // can finish sending and read the 400 instead of seeing its connection reset.
+  reader([&](const char* data, std::size_t n) {
+    if (status) status = parser.feed(std::string_view(data, n));
+    return true;
+  });
+  if (status) status = parser.finish();
+  if (!status) return send_error(res, status.error());
+  send_json(res, 200, {{"stored", writer.stored()}, {"bytes", writer.bytes()}});
+}
+
+// The hashes of file entries that no blob is stored for (the index first, then storage).
+Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, const files::Manifest& m) {
+  std::vector<std::string> wanted;
+  for (const auto& e : m.entries)
+    if (e.kind == files::EntryKind::file) wanted.push_back(e.hash.hex());
+  auto missing = ledger::missing_blobs(db, wanted);
+  if (!missing) return missing;
+  std::vector<std::string> still;
+  for (const auto& h : *missing) {
+    auto key = storage::layout::blob_key(h);
+    if (!key) return std::unexpected(key.error());
+    auto size = ctx.storage->size(*key);
+    if (size) {
+      if (auto r = ledger::put_blob(db, h, static_cast<std::int64_t>(*size), ctx.now_ms()); !r)
+        return std::unexpected(r.error());
+    } else if (size.error().code == Errc::not_found) {
+      still.push_back(h);
+    } else {
+      return std::unexpected(size.error());
+    }
+  }
+  if (auto r = ledger::touch_blobs(db, wanted, ctx.now_ms()); !r) return std::unexpected(r.error());
+  return still;
+}
+
+void do_snapshot(Context& ctx, const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& reader) {
+  auto body = read_json_body(reader, res);
+  if (!body) return;
+  auto db = ctx.db->acquire();
+  if (!db) return send_error(res, db.error());
+  if (!authenticate(ctx, **db, req, res)) return;
+  auto it = body->find("manifest");
+  if (it == body->end() || !it->is_object())
+    return send_error(res, 400, "invalid_argument", "field 'manifest' is missing or not an object");
+  auto manifest = files::manifest_from_json(it->dump());
+  if (!manifest) return send_error(res, 400, "invalid_argument", "field 'manifest': " + manifest.error().message);
+  auto missing = missing_content(ctx, **db, *manifest);
+  if (!missing) return send_error(res, missing.error());
+  if (!missing->empty()) {
+    send_json(res, 409,
+              {{"error",
+                {{"code", "conflict"},
+                 {"message", std::to_string(missing->size()) +
+                                 " file(s) of the manifest were not uploaded; upload the missing blobs and try again"}}},
+               {"missing", *missing}});
+    return;
+  }
+  const std::string canonical = files::to_json(*manifest);
+  const std::string snapshot = files::Hash128::of(canonical).hex();
+  auto key = storage::layout::manifest_key(snapshot);
+  if (!key) return send_error(res, key.error());
+  auto there = ctx.storage->exists(*key);
+  if (!there) return send_error(res, there.error());
+  if (!*there)
+    if (auto r = put_text(*ctx.storage, *key, canonical); !r) return send_error(res, r.error());
+  send_json(res, 201,
+            {{"snapshot", snapshot}, {"files", manifest->entries.size()}, {"bytes", manifest->total_bytes()}});
+}
+
+bool blob_content_type(const httplib::Request& req) {
+  const std::string type = req.get_header_value("Content-Type");
+  return type.starts_with("application/x-lab-blobs") || type.starts_with("application/x-tar");
+}
+
+}  // namespace
+
+void add_upload_routes(httplib::Server& server, Context& ctx) {
+  server.Post("/api/v1/blobs/missing",
+              [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                do_missing(ctx, req, res, reader);
+              });
+  server.Post("/api/v1/blobs",
+              [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                if (!blob_content_type(req)) {
+                  res.set_header("Connection", "close");
+                  return send_error(res, 400, "invalid_argument",
+                                    "send blobs as a tar stream with Content-Type: application/x-lab-blobs");
+                }
+                do_blobs(ctx, req, res, reader);
+              });
+  server.Post("/api/v1/snapshots",
+              [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                do_snapshot(ctx, req, res, reader);
+              });
+}
+
+}  // namespace lab::proxy
