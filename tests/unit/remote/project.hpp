@@ -29,7 +29,7 @@ inline std::string upload_project(storage::Storage& st, const std::filesystem::p
   o.use_stat_cache = false;
   o.git_excludes = false;
   auto m = files::scan(folder, o);
-  REQUIRE_MESSAGE(m, m.error().message);
+  REQUIRE_MESSAGE(m, (m ? std::string() : m.error().message));
   for (const auto& e : m->entries) {
     if (e.kind != files::EntryKind::file || e.path == skip_blob) continue;
     REQUIRE(st.put_file(storage::layout::blob_key(e.hash.hex()).value(), folder / e.path));

@@ -53,7 +53,7 @@ struct Cluster {
     o.clock = &clock;
     o.log = [](std::string_view) {};
     auto r = remote::start(o);
-    REQUIRE_MESSAGE(r, r.error().message);
+    REQUIRE_MESSAGE(r, (r ? std::string() : r.error().message));
     remote = std::move(*r);
     // Later restarts come back on the same ports, as a real remote would.
     config.transport.port = port_of(remote->transport_url());

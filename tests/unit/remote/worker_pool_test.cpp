@@ -40,7 +40,7 @@ struct Pool {
     ctx.db_path = dir / "remote.db";
     ctx.log = [](std::string_view) {};
     auto ex = make_executor(ctx);
-    REQUIRE_MESSAGE(ex, ex.error().message);
+    REQUIRE_MESSAGE(ex, (ex ? std::string() : ex.error().message));
     executor = std::move(*ex);
   }
   ~Pool() { executor->stop(); }
