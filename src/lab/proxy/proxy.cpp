@@ -7,6 +7,7 @@
 
 #include <lab/proxy/proxy.hpp>
 #include <lab/storage/storage.hpp>
+#include <lab/transport/from_config.hpp>
 #include <lab/transport/transport.hpp>
 
 #include <netinet/in.h>
@@ -25,18 +26,9 @@ constexpr int kKeepAliveSeconds = 5;
 constexpr int kListenBacklog = 1024;
 
 transport::Options transport_options(const Context& ctx) {
-  const auto& t = ctx.config.transport;
-  transport::Options o;
-  o.type = t.type;
-  o.listen = t.listen;
-  o.listen_host = t.host;
-  o.listen_port = t.port;
-  o.url = t.url.value_or("");
-  o.token = t.token;
-  o.tls_ca_file = t.tls_ca.value_or("");
-  o.db_path = ctx.config.database.path;
+  auto o = transport::options_from_config(ctx.config.transport, ctx.config.database.path,
+                                          "is `lab remote` running, and is [transport] url in proxy.toml right?");
   o.log = [&ctx](std::string_view l) { ctx.log(l); };
-  o.peer_hint = "is `lab remote` running, and is [transport] url in proxy.toml right?";
   return o;
 }
 
