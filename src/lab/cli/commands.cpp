@@ -25,7 +25,7 @@ const Command kCommands[] = {
     {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin] [--password-stdin]", "students' entry point: accounts, uploads, tasks, logs", run_proxy},
     {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", run_remote},
     {"worker", Group::server, "[--config worker.toml] --remote URL --token-file F [--cpus N] [--memory 16G] [--gpus 0,1] [--slots N]", "run tasks leased from a remote", run_worker},
-    {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", nullptr},
+    {"demo", Group::server, "[--dir DIR] [--port PORT] [--workers N]", "proxy, remote and workers on this machine", run_demo},
     // Tools.
     {"files", Group::tool, "[DIR] [--ignored] [--json]", "list the files a submit would upload", run_files},
     {"config", Group::tool, "check FILE [--kind task|proxy|remote|worker] [--print]", "validate a task.toml or a role's config file", run_config},

@@ -9,6 +9,7 @@ int run_help(const Args& args);
 int run_version(const Args& args);
 int run_config(const Args& args);
 int run_files(const Args& args);
+int run_demo(const Args& args);
 int run_proxy(const Args& args);
 int run_register(const Args& args);
 int run_login(const Args& args);
