@@ -213,7 +213,7 @@ def main():
     try:
         s, body = Api(ports["proxy"]).call("POST", "/auth/register", {"name": "bench", "password": "bench-password"})
         token = body["token"]; api = Api(ports["proxy"], token)
-        s, body = api.call("POST", "/snapshots", {"manifest": {"version": 1, "files": []}})
+        s, body = api.call("POST", "/snapshots", {"manifest": {"format": "lab-manifest", "version": 1, "hash": "xxh3-128", "count": 0, "total_bytes": 0, "entries": []}})
         if s not in (200, 201): raise RuntimeError(f"snapshot: {s} {body}")
         snap = body["snapshot"]
         lat = bench_submit_to_running(api, snap)
