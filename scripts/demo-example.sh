@@ -25,7 +25,7 @@ echo "\$ lab pull $ID -o $DIR/results"
 find "$DIR/results" -type f | sed "s|^|  |"
 if [ -t 0 ]; then
   echo
-  echo "The demo keeps running: try \`lab run -- python3 -c 'print(42)'\`, \`lab list\`, or open http://127.0.0.1:$PORT/ ."
+  echo "The demo keeps running: try \`lab run -- python3 -c 'print(42)'\` or \`lab list\`."
   echo "Press Ctrl-C to stop it."
   wait $DEMO || true
 fi

@@ -9,7 +9,7 @@ stop_demo() { kill -INT "$DEMO" 2>/dev/null || true; }
 ON_EXIT_HOOKS+=(stop_demo)
 for ((i = 0; i < 100; i++)); do grep -q "Ctrl-C" "$T/demo.out" 2>/dev/null && break; sleep 0.1; done
 grep -q "Ctrl-C" "$T/demo.out" || fail "the demo did not come up: $(cat "$T/demo.out" "$T/demo.err")"
-expect_contains "$(cat "$T/demo.out")" "http://127.0.0.1:$PORT" "the demo prints its web address"
+expect_contains "$(cat "$T/demo.out")" "http://127.0.0.1:$PORT" "the demo prints the proxy address"
 expect_contains "$(cat "$T/demo.out")" "lab submit" "the demo prints the next command"
 
 # The CLI is signed in already, against the demo's proxy.

@@ -87,7 +87,7 @@ int run_demo(const Args& args) {
 
   std::printf("lab demo is running: proxy, remote and %d worker%s, data in %s\n", workers, workers == 1 ? "" : "s",
               root.c_str());
-  std::printf("  web:   %s/\n", url.c_str());
+  std::printf("  proxy: %s (the address students use; web pages are not built yet)\n", url.c_str());
   std::printf("  you are signed in as '%s' (credentials in %s)\n", options.user.c_str(), config_dir().c_str());
   std::printf("Next, in another terminal:\n  cd examples/toy-regression && lab submit --wait\n");
   std::printf("Role logs: %s\nPress Ctrl-C to stop.\n", (root / "demo.log").c_str());
