@@ -43,7 +43,7 @@ struct Upload {
 struct Files {
   std::vector<Upload> upload;                      // extra paths outside the usual upload
   std::vector<std::string> exclude;                // globs left out of the upload (added to .gitignore's)
-  std::vector<std::string> download = {"outputs/"};  // globs (relative to workdir) `lab pull` fetches
+  std::vector<std::string> download = {"outputs/"};  // globs (relative to the project folder) kept as results
   std::vector<std::string> datasets;               // names given to `lab data sync --name`
 };
 
