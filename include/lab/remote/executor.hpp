@@ -42,6 +42,29 @@ struct ExecTask {
   int attempt = 1;                          // the attempt number to use (a new one, or the running one)
   int lost = 0;                             // times it already lost its worker
   std::int64_t log_bytes = 0;               // bytes of this attempt's log already received
+  // A built Python environment on this machine's filesystem to run the command in (its
+  // bin/ goes first on PATH, VIRTUAL_ENV points at it); empty = the cluster's default Python.
+  // Executors whose runners build their own environments (workers) ignore it.
+  std::filesystem::path python_env;
+};
+
+// The file a running task appends its metrics to, one JSON object per line
+// ({"step": 10, "loss": 0.42}); executors export its absolute path as LAB_METRICS and
+// follow it like the log (docs/metrics.md).
+inline constexpr std::string_view kMetricsFile = ".lab-metrics.jsonl";
+
+// One place tasks run, as the admin page shows it: a worker, or a Slurm partition.
+struct PoolEntry {
+  std::string name;                         // "gpu-box-1", or "debug" for a partition
+  std::string kind;                         // "worker" or "slurm-partition"
+  std::string state;                        // "idle", "mixed", "busy", "down", ...
+  int gpus_total = 0;
+  int gpus_allocated = 0;
+  int cpus_total = 0;
+  int cpus_allocated = 0;
+  std::uint64_t memory_bytes = 0;
+  std::vector<std::string> task_ids;        // this remote's tasks running there now
+  std::string source;                       // where the numbers come from ("worker heartbeat", "sinfo")
 };
 
 // How a task ended on the executor.
@@ -74,6 +97,11 @@ class ExecutorSink {
   virtual void log(const std::string& task_id, int attempt, std::string_view bytes) = 0;
   // The task ended; nothing more comes for it.
   virtual void finished(const std::string& task_id, int attempt, const ExecOutcome& outcome) = 0;
+  // New whole lines the task appended to its metrics file (kMetricsFile), in order, never
+  // repeated; comes between `started` and `finished`.
+  virtual void metrics(const std::string& task_id, int attempt, std::string_view lines) {
+    (void)task_id, (void)attempt, (void)lines;
+  }
 };
 
 // Thread-safety: every method may be called from any thread, but never from inside a sink call.
@@ -92,6 +120,8 @@ class Executor {
   virtual void stop() = 0;
   // Where runners connect ("http://127.0.0.1:8802"), or "" when none do.
   virtual std::string url() const = 0;
+  // What the backend runs on now, for the admin page; empty when it cannot tell.
+  virtual std::vector<PoolEntry> pool() { return {}; }
 };
 
 // What every backend is built from.

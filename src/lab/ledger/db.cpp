@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace lab::ledger {
@@ -139,8 +141,17 @@ Result<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, const Op
     pragmas += "PRAGMA journal_mode=WAL;";
     pragmas += options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   }
-  if (auto r = db->exec(pragmas); !r)
-    return fail_with_context(r.error(), "setting up the ledger " + path.string());
+  // Switching a fresh file to WAL needs a moment of exclusive access, and SQLite answers
+  // "busy" there without waiting on the busy handler while another connection opens the same
+  // file: retry within the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
+  for (;;) {
+    auto r = db->exec(pragmas);
+    if (r) break;
+    if (r.error().code != Errc::timeout || std::chrono::steady_clock::now() >= deadline)
+      return fail_with_context(r.error(), "setting up the ledger " + path.string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   return db;
 }
 

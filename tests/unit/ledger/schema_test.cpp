@@ -101,11 +101,11 @@ TEST_CASE("processes that migrate one new file at the same moment all succeed") 
     std::string first_error;
     auto worker = [&] {
       auto db = Db::open(path);
+      ++ready;  // counted even on failure, so the others never wait for it forever
       if (!db) {
-        ++failures;
+        if (failures++ == 0) first_error = db.error().message;
         return;
       }
-      ++ready;
       while (ready.load() < 3) std::this_thread::yield();
       auto r = migrate_ledger(**db);
       if (!r && failures++ == 0) first_error = r.error().message;
