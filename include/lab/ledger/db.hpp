@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -106,6 +107,9 @@ class Db {
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. If `body` fails (or throws), the
   // transaction is rolled back and its error returned. Nested calls join the outer
   // transaction (savepoints are not used: the outer call decides).
+  // Writers of one file within this process queue on a shared lock before BEGIN, so the
+  // next one starts the moment the last commits instead of polling SQLite's busy handler;
+  // waiting longer than the busy timeout fails with Errc::timeout, as SQLite would.
   Result<void> transaction(const std::function<Result<void>(Db&)>& body);
 
   std::int64_t last_insert_rowid() const;
@@ -118,9 +122,11 @@ class Db {
   Error last_error(std::string_view what) const;
 
  private:
-  Db(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Db(sqlite3* db, std::filesystem::path path, std::chrono::milliseconds busy_timeout);
   sqlite3* db_;
   std::filesystem::path path_;
+  std::chrono::milliseconds busy_timeout_;
+  std::shared_ptr<std::timed_mutex> writers_;  // shared by this process's connections to path_
   int tx_depth_ = 0;
 };
 

@@ -3,14 +3,12 @@
 
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 #include "verbs.hpp"
 
 namespace lab::cli {
 
 int run_config(const Args& args) {
-  // Not cli11.hpp's make_app/parse_args: make_app returns CLI::App by value, which CLI11 2.1
-  // can neither copy nor move, so that header does not compile yet.
   CLI::App app{"validate a task.toml or a role's config file", "lab config"};
   app.set_help_flag("-h,--help", "show this help");
   app.require_subcommand(1);
@@ -21,16 +19,7 @@ int run_config(const Args& args) {
   check->add_option("--kind", kind_text, "task, proxy, remote or worker (default: from the file name)")
       ->check(CLI::IsMember({"task", "proxy", "remote", "worker"}));
   check->add_flag("--print", print, "also print the values read (secrets as ********)");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lab config: %s\nRun `lab config check --help` for its options.\n", e.what());
-    return kExitUsage;
-  }
+  if (auto code = parse_args(app, args)) return *code;
 
   std::optional<config::Kind> kind =
       kind_text.empty() ? config::kind_from_filename(file) : config::kind_from_name(kind_text);

@@ -4,15 +4,13 @@
 
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "verbs.hpp"
 
 namespace lab::cli {
 
 int run_files(const Args& args) {
-  // Built and parsed here rather than with cli11.hpp's make_app(), which does not compile
-  // (CLI::App can be neither copied nor moved out of a function).
   CLI::App app{"List the files a submit would upload from DIR (default: the current folder), "
                "after .gitignore and .labignore rules.", "lab files"};
   app.set_help_flag("-h,--help", "show this help");
@@ -23,15 +21,7 @@ int run_files(const Args& args) {
   auto* ign = app.add_flag("--ignored", ignored, "print what is left out and the rule that did it");
   app.add_flag("--json", json, "print the whole manifest (paths, modes, sizes, xxh3-128 hashes)")
       ->excludes(ign);
-  try {
-    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lab files: %s\nRun `lab files --help` for its options.\n", e.what());
-    return kExitUsage;
-  }
+  if (auto code = parse_args(app, args)) return *code;
 
   files::ScanOptions options;
   options.hash = json;  // listing paths needs no contents

@@ -10,7 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "verbs.hpp"
 
@@ -99,15 +99,7 @@ int run_proxy(const Args& args) {
   add->add_option("NAME", name, "the user name")->required();
   add->add_flag("--admin", admin, "the user may see every task");
   add->add_flag("--password-stdin", from_stdin, "read the password from standard input");
-  try {
-    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lab proxy: %s\nRun `lab proxy --help` for its options.\n", e.what());
-    return kExitUsage;
-  }
+  if (auto code = parse_args(app, args)) return *code;
   auto cfg = config::load_proxy(config_path);
   if (!cfg) {
     std::fputs(config::format(cfg.error()).c_str(), stderr);

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "verbs.hpp"
 
@@ -19,15 +19,7 @@ int run_remote(const Args& args) {
   app.set_help_flag("-h,--help", "show this help");
   std::string config_path;
   app.add_option("--config", config_path, "remote.toml")->required();
-  try {
-    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them reversed
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lab remote: %s\nRun `lab remote --help` for its options.\n", e.what());
-    return kExitUsage;
-  }
+  if (auto code = parse_args(app, args)) return *code;
   auto config = config::load_remote(config_path);
   if (!config) {
     std::fputs(config::format(config.error()).c_str(), stderr);

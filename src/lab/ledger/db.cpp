@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -21,6 +23,19 @@ Errc errc_of(int rc) {
     case SQLITE_AUTH: return Errc::permission_denied;
     default: return Errc::io;
   }
+}
+
+// One writer lock per database file in this process, kept while a connection uses it.
+std::shared_ptr<std::timed_mutex> writers_of(const std::filesystem::path& path) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<std::timed_mutex>> locks;
+  std::error_code ec;
+  auto key = std::filesystem::weakly_canonical(path, ec);
+  std::lock_guard lock(mu);
+  auto& slot = locks[(ec ? path : key).string()];
+  auto held = slot.lock();
+  if (!held) slot = held = std::make_shared<std::timed_mutex>();
+  return held;
 }
 
 }  // namespace
@@ -133,7 +148,7 @@ Result<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, const Op
     sqlite3_close(raw);
     return fail(errc_of(rc), "cannot open the ledger " + path.string() + ": " + msg);
   }
-  std::unique_ptr<Db> db(new Db(raw, path));
+  std::unique_ptr<Db> db(new Db(raw, path, options.busy_timeout));
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
   sqlite3_extended_result_codes(raw, 1);
   std::string pragmas = "PRAGMA foreign_keys=ON;";
@@ -154,6 +169,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, const Op
   }
   return db;
 }
+
+Db::Db(sqlite3* db, std::filesystem::path path, std::chrono::milliseconds busy_timeout)
+    : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout), writers_(writers_of(path_)) {}
 
 Db::~Db() { sqlite3_close_v2(db_); }
 
@@ -189,6 +207,10 @@ Result<void> Db::transaction(const std::function<Result<void>(Db&)>& body) {
     --tx_depth_;
     return r;
   }
+  std::unique_lock writer(*writers_, std::defer_lock);
+  if (!writer.try_lock_for(busy_timeout_))
+    return fail(Errc::timeout, "ledger " + path_.string() + ": another writer in this process held it for over " +
+                                   std::to_string(busy_timeout_.count()) + " ms");
   if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
   tx_depth_ = 1;
   Result<void> r;

@@ -15,7 +15,7 @@ namespace lab::proxy {
 // most `max_idle` of them for reuse; a burst beyond that opens and closes extra ones.
 class DbPool {
  public:
-  explicit DbPool(std::filesystem::path path, std::size_t max_idle = 16)
+  explicit DbPool(std::filesystem::path path, std::size_t max_idle = 64)
       : path_(std::move(path)), max_idle_(max_idle) {}
 
   // A borrowed connection, given back when destroyed. Must not outlive the pool.

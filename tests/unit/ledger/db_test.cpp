@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 #include <lab/ledger/db.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
 using namespace lab;
@@ -85,4 +88,51 @@ TEST_CASE("opening an unreadable path fails with the file named") {
   auto r = Db::open("/nonexistent-dir/for/sure/x.db");
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("/nonexistent-dir/for/sure/x.db") != std::string::npos);
+}
+
+TEST_CASE("writers in one process queue for the file: all commit, none is lost, none fails") {
+  auto path = temp_db("queue.db");
+  REQUIRE(migrate(*Db::open(path).value(), "test", kV1));
+  constexpr int kThreads = 8, kEach = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      auto db = Db::open(path).value();
+      for (int i = 0; i < kEach; ++i) {
+        auto r = db->transaction([&](Db& tx) -> Result<void> {
+          auto st = tx.prepare("INSERT INTO t(name) VALUES(?1)");
+          if (!st) return std::unexpected(st.error());
+          st->bind(1, std::to_string(t) + "-" + std::to_string(i));
+          return st->run();
+        });
+        if (!r) ++failures;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(failures.load() == 0);
+  auto db = Db::open(path).value();
+  auto st = db->prepare("SELECT count(*) FROM t").value();
+  REQUIRE(st.step().value());
+  CHECK(st.column_int64(0) == kThreads * kEach);
+}
+
+TEST_CASE("a writer that waits past the busy timeout fails with a timeout naming the file") {
+  auto path = temp_db("held.db");
+  auto holder = Db::open(path).value();
+  REQUIRE(migrate(*holder, "test", kV1));
+  OpenOptions quick;
+  quick.busy_timeout = std::chrono::milliseconds(100);
+  auto waiter = Db::open(path, quick).value();
+  Result<void> second;
+  auto first = holder->transaction([&](Db&) -> Result<void> {
+    second = waiter->transaction([](Db& tx) { return tx.exec("INSERT INTO t(name) VALUES('late')"); });
+    return {};
+  });
+  REQUIRE(first);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == Errc::timeout);
+  CHECK(second.error().message.find(path.string()) != std::string::npos);
+  // Once the holder committed, the waiter writes.
+  CHECK(waiter->transaction([](Db& tx) { return tx.exec("INSERT INTO t(name) VALUES('late')"); }));
 }
