@@ -100,6 +100,13 @@ struct RemoteConfig {
   RemoteEnvironments environments;
 };
 
+// `lab demo --config FILE`: remote.toml's [executor] and [storage] sections, nothing else.
+struct DemoConfig {
+  RemoteExecutor executor;
+  StorageSection storage;
+  bool has_storage = false;  // [storage] was written (else the demo keeps data under --dir)
+};
+
 // worker.toml [worker]: one machine's share of the pool.
 struct WorkerConfig {
   std::string remote;                              // the remote's workers URL, required
@@ -116,10 +123,13 @@ Checked<ProxyConfig> parse_proxy(std::string_view text, std::string_view file, c
 Checked<RemoteConfig> parse_remote(std::string_view text, std::string_view file, const std::filesystem::path& base_dir);
 Checked<WorkerConfig> parse_worker(std::string_view text, std::string_view file, const std::filesystem::path& base_dir);
 
+Checked<DemoConfig> parse_demo(std::string_view text, std::string_view file, const std::filesystem::path& base_dir);
+
 // Read and parse a role config; relative paths start at the file's folder.
 Checked<ProxyConfig> load_proxy(const std::filesystem::path& path);
 Checked<RemoteConfig> load_remote(const std::filesystem::path& path);
 Checked<WorkerConfig> load_worker(const std::filesystem::path& path);
+Checked<DemoConfig> load_demo(const std::filesystem::path& path);
 // As load_worker, for `lab worker --config F` when the command line gives some required keys:
 // those named in `optional_keys` ("remote", "token") may then be missing from the file.
 Checked<WorkerConfig> load_worker(const std::filesystem::path& path, const std::vector<std::string>& optional_keys);

@@ -1,15 +1,17 @@
 // `lab demo`: the whole system on one machine, in one process. It starts the remote (with a
-// pool of in-process workers), then the proxy, all talking real HTTP over loopback, with
+// pool of in-process workers, or handing tasks to Slurm), then the proxy, all talking real HTTP over loopback, with
 // local-directory storage and every ledger under one folder; then signs the local CLI in as
 // the demo user so `lab submit` works at once.
 #pragma once
 
+#include <lab/config/roles.hpp>
 #include <lab/result.hpp>
 
 #include <filesystem>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,7 +20,11 @@ namespace lab::demo {
 struct Options {
   std::filesystem::path dir;  // everything the demo keeps: ledgers, storage, task folders
   int port = 8800;            // the proxy's port; 0 = any free port
-  int workers = 2;            // in-process `lab worker`s
+  int workers = 2;            // in-process `lab worker`s (none when `executor.type` is "slurm")
+  // remote.toml's [executor] for the demo's remote: "workers" (the default) or "slurm".
+  config::RemoteExecutor executor;
+  // remote.toml's [storage] for the remote and the proxy; nullopt = a local folder under `dir`.
+  std::optional<config::StorageSection> storage;
   std::string user = "demo";  // the account the local CLI is signed in as
   std::function<void(std::string_view)> log;  // the roles' log lines; nullptr = stderr
 };

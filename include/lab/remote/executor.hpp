@@ -1,6 +1,6 @@
 // Where a prepared task runs: the remote hands each task whose folder is materialised to an
 // `Executor` and hears back through an `ExecutorSink`. Backends: the worker pool ("workers",
-// worker_pool.hpp); Slurm ("slurm") comes next behind the same interface. One table in
+// worker_pool.hpp); Slurm ("slurm", slurm_executor.hpp). One table in
 // executor.cpp maps remote.toml's [executor] type to the factory.
 #pragma once
 
@@ -135,7 +135,7 @@ struct ExecutorContext {
 };
 
 // Builds the backend named by `ctx.config.executor.type`. Errc::invalid_argument for an
-// unknown type (with "did you mean"), Errc::unsupported for one not built yet ("slurm").
+// unknown type (with "did you mean").
 Result<std::unique_ptr<Executor>> make_executor(const ExecutorContext& ctx);
 
 // Names of the executor types `make_executor` knows, built or not.

@@ -1,5 +1,7 @@
-// `lab demo [--dir DIR] [--port PORT] [--workers N]`: proxy, remote and workers in one process.
+// `lab demo [--dir DIR] [--port PORT] [--workers N] [--config FILE]`: proxy, remote and
+// workers (or Slurm, per FILE's [executor]) in one process.
 #include <lab/cli/credentials.hpp>
+#include <lab/config/diagnostic.hpp>
 #include <lab/demo/demo.hpp>
 #include <lab/sys/signals.hpp>
 
@@ -40,6 +42,9 @@ int run_demo(const Args& args) {
   app.add_option("--dir", dir, "where ledgers, storage and task folders live")->capture_default_str();
   app.add_option("--port", port, "the proxy's port (0 = any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
   app.add_option("--workers", workers, "how many workers run tasks")->check(CLI::Range(1, 64))->capture_default_str();
+  std::string config_file;
+  app.add_option("--config", config_file,
+                 "a file with remote.toml's [executor] and [storage] sections (e.g. type = \"slurm\")");
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));
   } catch (const CLI::CallForHelp&) {
@@ -50,10 +55,21 @@ int run_demo(const Args& args) {
     return kExitUsage;
   }
 
+  demo::Options options;
+  if (!config_file.empty()) {
+    auto loaded = config::load_demo(config_file);
+    if (!loaded) {
+      std::fputs(config::format(loaded.error()).c_str(), stderr);
+      return kExitFailure;
+    }
+    options.executor = loaded->executor;
+    if (loaded->has_storage) options.storage = loaded->storage;
+  }
+  const bool slurm = options.executor.type == "slurm";
+
   sys::block_stop_signals();  // before any role starts a thread
   std::error_code ec;
   fs::path root = fs::absolute(dir, ec);
-  demo::Options options;
   options.dir = root;
   options.port = port;
   options.workers = workers;
@@ -85,8 +101,13 @@ int run_demo(const Args& args) {
     return kExitFailure;
   }
 
-  std::printf("lab demo is running: proxy, remote and %d worker%s, data in %s\n", workers, workers == 1 ? "" : "s",
-              root.c_str());
+  if (slurm)
+    std::printf("lab demo is running: proxy and remote, tasks run on Slurm%s, data in %s\n",
+                options.executor.partition ? (" (partition " + *options.executor.partition + ")").c_str() : "",
+                root.c_str());
+  else
+    std::printf("lab demo is running: proxy, remote and %d worker%s, data in %s\n", workers, workers == 1 ? "" : "s",
+                root.c_str());
   std::printf("  proxy: %s (the address students use; web pages are not built yet)\n", url.c_str());
   std::printf("  you are signed in as '%s' (credentials in %s)\n", options.user.c_str(), config_dir().c_str());
   std::printf("Next, in another terminal:\n  cd examples/toy-regression && lab submit --wait\n");

@@ -27,6 +27,7 @@ int run_remote(const Args& args) {
   }
   sys::block_stop_signals();  // before any thread starts, so every thread inherits the mask
   remote::Options options;
+  const config::RemoteExecutor executor = config->executor;
   options.config = std::move(*config);
   auto remote = remote::start(options);
   if (!remote) {
@@ -37,6 +38,10 @@ int run_remote(const Args& args) {
     std::fprintf(stderr, "lab remote: mailbox for the proxy at %s\n", net::redact_url(url).c_str());
   if (auto url = (*remote)->workers_url(); !url.empty())
     std::fprintf(stderr, "lab remote: workers connect to %s/worker/v1\n", url.c_str());
+  if (executor.type == "slurm")
+    std::fprintf(stderr, "lab remote: tasks are submitted to Slurm%s with %s, watched every %d ms\n",
+                 executor.partition ? (" (partition " + *executor.partition + ")").c_str() : "", executor.sbatch.c_str(),
+                 executor.poll_interval_ms);
   const int sig = sys::wait_for_stop_signal();
   std::fprintf(stderr, "lab remote: stopping (SIG%s)\n", sigabbrev_np(sig));
   (*remote)->stop();

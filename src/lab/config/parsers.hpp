@@ -13,6 +13,7 @@ namespace lab::config::detail {
 Checked<TaskSpec> parse_task(std::string_view text, std::string_view file, const TaskParseOptions& options, schema::Pairs* values);
 Checked<ProxyConfig> parse_proxy(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values);
 Checked<RemoteConfig> parse_remote(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values);
+Checked<DemoConfig> parse_demo(std::string_view text, std::string_view file, const std::filesystem::path& base);
 // `optional_keys` ("remote", "token") may be missing: the command line supplies them.
 Checked<WorkerConfig> parse_worker(std::string_view text, std::string_view file, const std::filesystem::path& base, schema::Pairs* values,
                                    const std::vector<std::string>& optional_keys = {});

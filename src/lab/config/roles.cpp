@@ -36,6 +36,32 @@ Table storage_table(StorageSection& s, const std::filesystem::path& base) {
   }, true};
 }
 
+Table executor_table(RemoteExecutor& e) {
+  return {"executor", {
+      choice("type", e.type, {"workers", "slurm"}),
+      text("partition", e.partition).check(not_empty),
+      text("qos", e.qos).check(not_empty),
+      text("qos_high", e.qos_high).check(not_empty),
+      text("account", e.account).check(not_empty),
+      text("gres_name", e.gres_name).check(not_empty),
+      strings("extra_sbatch", e.extra_sbatch),
+      text("sbatch", e.sbatch).check(not_empty),
+      text("squeue", e.squeue).check(not_empty),
+      text("scontrol", e.scontrol).check(not_empty),
+      text("sacct", e.sacct).check(not_empty),
+      text("scancel", e.scancel).check(not_empty),
+      integer("poll_interval_ms", e.poll_interval_ms, 100, 600'000),
+      integer("command_timeout_ms", e.command_timeout_ms, 100, 600'000),
+  }};
+}
+
+// Slurm tools given as paths are relative to the config; bare names are looked up on PATH.
+void resolve_tools(RemoteExecutor& e, const std::filesystem::path& base) {
+  for (std::string* tool : {&e.sbatch, &e.squeue, &e.scontrol, &e.sacct, &e.scancel})
+    if (tool->find('/') != std::string::npos && std::filesystem::path(*tool).is_relative())
+      *tool = (base / *tool).lexically_normal().string();
+}
+
 Table database_table(DatabaseSection& d, const std::filesystem::path& base) {
   return {"database", {path("path", d.path, base).require()}, true};
 }
@@ -122,22 +148,7 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
           path("tasks_dir", c.paths.tasks_dir, base).require(),
           path("cache_dir", c.paths.cache_dir, base).require(),
       }, true},
-      {"executor", {
-          choice("type", e.type, {"workers", "slurm"}),
-          text("partition", e.partition).check(not_empty),
-          text("qos", e.qos).check(not_empty),
-          text("qos_high", e.qos_high).check(not_empty),
-          text("account", e.account).check(not_empty),
-          text("gres_name", e.gres_name).check(not_empty),
-          strings("extra_sbatch", e.extra_sbatch),
-          text("sbatch", e.sbatch).check(not_empty),
-          text("squeue", e.squeue).check(not_empty),
-          text("scontrol", e.scontrol).check(not_empty),
-          text("sacct", e.sacct).check(not_empty),
-          text("scancel", e.scancel).check(not_empty),
-          integer("poll_interval_ms", e.poll_interval_ms, 100, 600'000),
-          integer("command_timeout_ms", e.command_timeout_ms, 100, 600'000),
-      }},
+      executor_table(c.executor),
       {"workers", {
           text("host", c.workers.host).check(not_empty),
           integer("port", c.workers.port, 1, 65535),
@@ -157,15 +168,24 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
   if (out.parsed) {
     check_transport(out, c.transport);
     check_storage(out, c.storage);
-    // Slurm tools given as paths are relative to the config; bare names are looked up on PATH.
-    for (std::string* tool : {&e.sbatch, &e.squeue, &e.scontrol, &e.sacct, &e.scancel})
-      if (tool->find('/') != std::string::npos && std::filesystem::path(*tool).is_relative())
-        *tool = (base / *tool).lexically_normal().string();
+    resolve_tools(e, base);
     if (e.type == "workers" && !out.has("workers.token"))
       out.error(out.has("workers") ? out.where("workers") : out.where("executor"),
                 "[executor] type = \"workers\" needs a [workers] table with 'token', the secret workers present");
   }
   return finish(out, std::move(c), values);
+}
+
+Checked<DemoConfig> parse_demo(std::string_view source, std::string_view file, const std::filesystem::path& base) {
+  DemoConfig c;
+  Schema s{{executor_table(c.executor), storage_table(c.storage, base)}};
+  Outcome out = apply(source, file, s);
+  if (out.parsed) {
+    c.has_storage = out.has("storage");
+    if (c.has_storage) check_storage(out, c.storage);
+    resolve_tools(c.executor, base);
+  }
+  return finish(out, std::move(c), nullptr);
 }
 
 Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view file, const std::filesystem::path& base, Pairs* values,
@@ -200,6 +220,9 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
 Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view file, const std::filesystem::path& base_dir) {
   return detail::parse_worker(source, file, base_dir, nullptr);
 }
+Checked<DemoConfig> parse_demo(std::string_view source, std::string_view file, const std::filesystem::path& base_dir) {
+  return detail::parse_demo(source, file, base_dir);
+}
 
 namespace {
 template <class T, class F>
@@ -214,6 +237,7 @@ Checked<T> load(const std::filesystem::path& path, F parse) {
 
 Checked<ProxyConfig> load_proxy(const std::filesystem::path& p) { return load<ProxyConfig>(p, [](auto... a) { return parse_proxy(a...); }); }
 Checked<RemoteConfig> load_remote(const std::filesystem::path& p) { return load<RemoteConfig>(p, [](auto... a) { return parse_remote(a...); }); }
+Checked<DemoConfig> load_demo(const std::filesystem::path& p) { return load<DemoConfig>(p, [](auto... a) { return parse_demo(a...); }); }
 Checked<WorkerConfig> load_worker(const std::filesystem::path& p) { return load<WorkerConfig>(p, [](auto... a) { return parse_worker(a...); }); }
 Checked<WorkerConfig> load_worker(const std::filesystem::path& p, const std::vector<std::string>& optional_keys) {
   return load<WorkerConfig>(p, [&](auto... a) { return detail::parse_worker(a..., nullptr, optional_keys); });

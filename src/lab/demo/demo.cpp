@@ -14,9 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The remote side: mailbox and worker API on loopback ports picked by the system.
-config::RemoteConfig remote_config(const fs::path& dir, const std::string& transport_token,
+// The remote side: mailbox and worker API on loopback ports picked by the system; the
+// executor and storage as the options say.
+config::RemoteConfig remote_config(const Options& o, const std::string& transport_token,
                                    const std::string& workers_token) {
+  const fs::path& dir = o.dir;
   config::RemoteConfig c;
   c.transport.listen = true;
   c.transport.host = "127.0.0.1";
@@ -28,15 +30,18 @@ config::RemoteConfig remote_config(const fs::path& dir, const std::string& trans
   c.paths.envs_dir = (dir / "remote" / "envs").string();
   c.paths.tasks_dir = (dir / "remote" / "tasks").string();
   c.paths.cache_dir = (dir / "remote" / "cache").string();
-  c.executor.type = "workers";
+  c.executor = o.executor;
+  if (o.storage) c.storage = *o.storage;
   c.workers.host = "127.0.0.1";
   c.workers.port = 0;
   c.workers.token = workers_token;
   return c;
 }
 
-config::ProxyConfig proxy_config(const fs::path& dir, int port, const std::string& transport_url,
+config::ProxyConfig proxy_config(const Options& o, const std::string& transport_url,
                                  const std::string& transport_token) {
+  const fs::path& dir = o.dir;
+  const int port = o.port;
   config::ProxyConfig c;
   c.server.host = "127.0.0.1";
   c.server.port = port;
@@ -48,6 +53,7 @@ config::ProxyConfig proxy_config(const fs::path& dir, int port, const std::strin
   c.storage.root = (dir / "storage").string();
   c.database.path = (dir / "proxy" / "ledger.db").string();
   c.cache.dir = (dir / "proxy" / "cache").string();
+  if (o.storage) c.storage = *o.storage;
   return c;
 }
 
@@ -93,17 +99,19 @@ Result<std::unique_ptr<Demo>> start(const Options& options) {
 
   auto demo = std::make_unique<Running>();
   remote::Options ro;
-  ro.config = remote_config(options.dir, *transport_token, *workers_token);
+  ro.config = remote_config(options, *transport_token, *workers_token);
   ro.log = options.log;
   auto remote = remote::start(ro);
   if (!remote) return fail(remote.error().code, "cannot start the remote: " + remote.error().message);
   demo->remote = std::move(*remote);
 
-  for (int i = 1; i <= options.workers; ++i) {
+  // With Slurm the cluster runs the tasks: no workers.
+  const int workers = options.executor.type == "workers" ? options.workers : 0;
+  for (int i = 1; i <= workers; ++i) {
     config::WorkerConfig w;
     w.remote = demo->remote->workers_url();
     w.token = *workers_token;
-    w.cpus = cpus_per_worker(options.workers);
+    w.cpus = cpus_per_worker(workers);
     w.slots = 1;
     w.work_dir = (options.dir / "workers" / ("w" + std::to_string(i))).string();
     worker::Options wo;
@@ -116,7 +124,7 @@ Result<std::unique_ptr<Demo>> start(const Options& options) {
   }
 
   proxy::Options po;
-  po.config = proxy_config(options.dir, options.port, demo->remote->transport_url(), *transport_token);
+  po.config = proxy_config(options, demo->remote->transport_url(), *transport_token);
   po.log = options.log;
   auto proxy = proxy::start(po);
   if (!proxy) {

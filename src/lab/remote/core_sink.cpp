@@ -13,8 +13,9 @@ void Core::queued(const std::string& task_id, int attempt, const std::string& re
     const std::int64_t now = clock_->now_ms();
     auto moved = ledger::transition(tx, task_id, ledger::TaskState::queued, reason, now);
     if (!moved) return std::unexpected(moved.error());
-    if (*moved) return send_status(tx, task_id, ledger::TaskState::queued, reason, now);
-    return {};
+    // Sent also when already queued: executors call again only when the reason changed
+    // (Slurm: "submitted as job N" -> "waiting for resources"), and the proxy keeps it current.
+    return send_status(tx, task_id, ledger::TaskState::queued, reason, now);
   });
 }
 
@@ -37,7 +38,8 @@ void Core::started(const std::string& task_id, int attempt, const std::string& w
     ledger::TransitionDetails d;
     d.executor = config_.executor.type == "workers" ? "worker" : config_.executor.type;
     d.executor_ref = where;
-    const std::string reason = "running on " + where + " (attempt " + std::to_string(attempt) + ")";
+    const std::string place = d.executor == "slurm" ? "Slurm job " + where : where;
+    const std::string reason = "running on " + place + " (attempt " + std::to_string(attempt) + ")";
     auto moved = ledger::transition(tx, task_id, ledger::TaskState::running, reason, now, d);
     if (!moved) return std::unexpected(moved.error());
     if (*moved) return send_status(tx, task_id, ledger::TaskState::running, reason, at_ms > 0 ? at_ms : now);

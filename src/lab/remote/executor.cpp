@@ -1,6 +1,7 @@
 // The table from remote.toml's [executor] type to the backend that runs tasks.
 #include <lab/remote/executor.hpp>
 
+#include "slurm_executor.hpp"
 #include "worker_pool.hpp"
 
 #include <lab/util/strings.hpp>
@@ -8,11 +9,8 @@
 namespace lab::remote {
 namespace {
 
-// Stands in for the Slurm executor until it is built; keeps "slurm" a known type.
-Result<std::unique_ptr<Executor>> make_slurm_executor(const ExecutorContext&) {
-  return fail(Errc::unsupported,
-              "the Slurm executor is not built yet; set [executor] type = \"workers\" in remote.toml for now");
-}
+// Slurm commands run as real processes.
+Result<std::unique_ptr<Executor>> make_slurm(const ExecutorContext& ctx) { return make_slurm_executor(ctx, nullptr); }
 
 struct Backend {
   const char* type;
@@ -21,7 +19,7 @@ struct Backend {
 
 constexpr Backend kBackends[] = {
     {"workers", make_worker_pool},
-    {"slurm", make_slurm_executor},
+    {"slurm", make_slurm},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 # drives the student CLI as one of several users.
 #
 #   cluster_up [WORKERS]      write configs, start remote, proxy and WORKERS workers
+#                             ($REMOTE_EXTRA_TOML is appended to remote.toml, e.g. an [executor])
 #   start_role NAME           (re)start one role: remote, proxy, worker1, worker2, ...
 #   kill9 NAME                SIGKILL a role (its log stays in $T/cluster/NAME.log)
 #   as USER CMD...            run `lab CMD...` as USER (own config dir), output in $OUT, rc in $RC
@@ -41,6 +42,7 @@ port = $WORKERS_PORT
 token = "$WORKERS_TOKEN"
 lease_timeout_s = ${LEASE_TIMEOUT_S:-4}
 max_requeues = 2
+${REMOTE_EXTRA_TOML:-}
 TOML
   cat > "$C/proxy.toml" <<TOML
 [server]
@@ -59,9 +61,9 @@ path = "proxy/ledger.db"
 dir = "proxy/cache"
 TOML
   mkdir -p "$C/remote" "$C/proxy"
+  NWORKERS=$workers
   start_role remote
   start_role proxy
-  NWORKERS=$workers
   local i
   for ((i = 1; i <= workers; i++)); do start_role "worker$i"; done
 }
@@ -78,7 +80,7 @@ start_role() {
   PIDS[$name]=$!
   case $name in
     proxy) wait_http "$LAB_PROXY_URL/api/v1/health" ;;
-    remote) wait_port "$MAILBOX_PORT"; wait_port "$WORKERS_PORT" ;;
+    remote) wait_port "$MAILBOX_PORT"; [ "${NWORKERS:-1}" = 0 ] || wait_port "$WORKERS_PORT" ;;
   esac
 }
 

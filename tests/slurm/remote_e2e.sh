@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The whole product on a real single-node Slurm 22.05 (started here with the shared
+# slurm-ci.sh, as slurm.live does): the student CLI submits through a proxy to a remote
+# whose [executor] is "slurm". Proves: `logs -f` sees output while the job runs; exit code
+# and state beside what scontrol says; a failing command FAILED with its code; a GPU request
+# on this GPU-less node refused in plain words; cancel of a pending and of a running job;
+# results pulled; the remote killed with -9 mid-job and restarted, the job finishing with
+# no second sbatch; `lab demo --config` with Slurm running one task.
+#   LAB=build/release/lab tests/slurm/remote_e2e.sh BUILD_DIR   (CTest: slurm.e2e)
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: remote_e2e.sh BUILD_DIR}" && pwd)
+source "$here/../e2e/lib/common.sh"
+source "$here/../lib/shared.sh"
+command -v jq >/dev/null || fail "jq is needed (scripts/install-deps.sh --e2e installs it)"
+
+ci=${LAB_SLURM_CI:-$shared_dir/slurm/slurm-ci.sh}
+export SLURM_CI_BASE="$build/slurm-e2e"
+export SLURM_CI_PORT_BASE=${SLURM_CI_PORT_BASE:-26837}
+export SLURM_CONF="$SLURM_CI_BASE/etc/slurm.conf"
+slurm_down() { bash "$ci" down >/dev/null 2>&1 || true; }
+mkdir -p "$SLURM_CI_BASE"
+bash "$ci" up >"$T/slurm-up.log" 2>&1 || fail "Slurm did not start: $(tail -n 20 "$T/slurm-up.log")"
+
+REMOTE_EXTRA_TOML='[executor]
+type = "slurm"
+poll_interval_ms = 250
+command_timeout_ms = 10000'
+source "$here/../e2e/lib/cluster.sh"
+ON_EXIT_HOOKS+=(slurm_down)  # after cluster_down: the roles stop before Slurm does
+
+cluster_up 0
+student alice
+P="$T/alice/proj"; mkdir -p "$P" && cd "$P"
+printf '[files]\ndownload = ["outputs/"]\n\n[run]\ncommand = "true"\n' > task.toml
+submit_run() {  # submit_run [FLAGS...] CMD: `lab run FLAGS -- sh -c CMD`; sets ID
+  local cmd=${*: -1}
+  as_json alice run --json "${@:1:$#-1}" -- sh -c "$cmd"
+  [ "$RC" = 0 ] || fail "run failed ($RC): $OUT $(cat "$T/users/alice.err")"
+  ID=$(jq -r .task_id <<<"$OUT")
+}
+# The Slurm job id lab reports for the running task (from its "running on Slurm job N" event).
+job_of() {
+  as_json alice status "$1" --json
+  jq -r '[(.task // .).events[] | select(.state == "running") | .reason][0] // ""' <<<"$OUT" |
+    sed -nE 's/.*Slurm job ([0-9]+).*/\1/p'
+}
+# Every Slurm job (any state) whose name carries task $1.
+jobs_named() { squeue -h -t all -o '%i %j' | awk -v id="$1" 'index($2, id) {print $1}'; }
+slurm_field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# 1. A job through to COMPLETED: live log, exit code, state beside scontrol, results pulled.
+submit_run 'for i in 1 2 3 4 5 6 7 8; do echo "tick $i"; sleep 0.5; done; mkdir -p outputs; echo 42 > outputs/answer.txt'
+LAB_CONFIG_DIR="$T/users/alice" "$LAB" logs "$ID" -f >"$T/follow.out" 2>"$T/follow.err" &
+FOLLOW=$!
+wait_state alice "$ID" running 30
+for ((i = 0; i < 50; i++)); do grep -q 'tick 2' "$T/follow.out" && break; sleep 0.1; done
+expect_contains "$(cat "$T/follow.out")" "tick 2" "logs -f shows output while the Slurm job runs"
+expect_eq "$(task_field alice "$ID" .state)" running "the task still runs while its first lines are seen"
+JOB=$(job_of "$ID")
+[ -n "$JOB" ] || fail "no Slurm job id in the running event: $OUT"
+expect_contains "$(slurm_field "$JOB" JobName)" "$ID" "the Slurm job's name carries the task id"
+expect_eq "$(slurm_field "$JOB" JobState)" RUNNING "scontrol agrees the job runs"
+wait "$FOLLOW" || fail "logs -f failed: $(cat "$T/follow.err")"
+expect_eq "$(grep -c "tick [0-9]" "$T/follow.out" || true)" 8 "logs -f printed every line once"
+wait_state alice "$ID" completed 30
+expect_eq "$(task_field alice "$ID" .exit_code)" 0 "exit code of a completed job"
+expect_eq "$(slurm_field "$JOB" JobState)" COMPLETED "scontrol says COMPLETED too"
+as alice pull "$ID" -o "$T/pulled"
+expect_eq "$RC" 0 "pull answers: $OUT"
+expect_eq "$(cat "$T/pulled/outputs/answer.txt")" 42 "the result file came back"
+
+# 2. A failing command: FAILED with its own exit code, as Slurm recorded it.
+submit_run 'echo about to fail; exit 3'
+wait_state alice "$ID" failed 30
+expect_eq "$(task_field alice "$ID" .exit_code)" 3 "the failing command's exit code"
+JOB=$(jobs_named "$ID")
+expect_eq "$(slurm_field "$JOB" ExitCode)" "3:0" "scontrol has the same exit code"
+as alice logs "$ID"
+expect_contains "$OUT" "about to fail" "the failed job's output is its log"
+
+# 3. A GPU request on this GPU-less node: refused in plain words, Slurm's text kept.
+submit_run --gpus 1 'echo never'
+wait_state alice "$ID" failed 30
+REASON=$(task_field alice "$ID" .reason)
+expect_contains "$REASON" "this cluster has no GPUs" "the refusal in plain words"
+expect_contains "$REASON" "Slurm said:" "Slurm's own text kept beside it"
+expect_eq "$(jobs_named "$ID")" "" "no Slurm job for a refused request"
+
+# 4. Cancel a pending job (waiting behind one that holds every CPU), then the running one.
+CPUS=$(sinfo -h -o %c | head -n1)
+submit_run --cpus "$CPUS" 'echo blocking; sleep 120'
+BLOCKER=$ID
+wait_state alice "$BLOCKER" running 30
+submit_run 'echo should never run'
+PENDING=$ID
+for ((i = 0; i < 100; i++)); do
+  R=$(task_field alice "$PENDING" .reason)
+  [[ "$R" == *"waiting for resources"* ]] && break
+  sleep 0.2
+done
+expect_contains "$R" "waiting for resources" "a pending job's reason in plain words"
+PJOB=$(jobs_named "$PENDING")
+expect_eq "$(slurm_field "$PJOB" JobState)" PENDING "scontrol agrees the job waits"
+as alice cancel "$PENDING"
+wait_state alice "$PENDING" cancelled 30
+expect_eq "$(slurm_field "$PJOB" JobState)" CANCELLED "the pending job is cancelled in Slurm"
+BJOB=$(job_of "$BLOCKER")
+as alice cancel "$BLOCKER"
+wait_state alice "$BLOCKER" cancelled 30
+expect_eq "$(slurm_field "$BJOB" JobState)" CANCELLED "the running job is cancelled in Slurm"
+as alice logs "$BLOCKER"
+expect_contains "$OUT" "blocking" "the cancelled job's log keeps its lines"
+
+# 5. The remote killed with -9 while the job runs: it finishes, with one sbatch only.
+submit_run 'echo first; sleep 4; echo survived'
+wait_state alice "$ID" running 30
+kill9 remote
+sleep 1
+start_role remote
+wait_state alice "$ID" completed 60
+as alice logs "$ID"
+expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
+expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
+# ... and killed right after a submit, before the job started.
+submit_run 'echo after the restart'
+kill9 remote
+start_role remote
+wait_state alice "$ID" completed 60
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for a task submitted around a restart"
+cluster_down
+PIDS=()
+
+# 6. `lab demo --config` with [executor] type = "slurm": no workers, one task on Slurm.
+printf '[executor]\ntype = "slrum"\n' > "$T/bad.toml"
+expect_rc 1 "$LAB" demo --dir "$T/demo" --port 0 --config "$T/bad.toml"
+expect_contains "$OUT" "bad.toml:2" "a bad demo config names the file and line"
+expect_contains "$OUT" "slurm" "... and the known types"
+printf '[executor]\ntype = "slurm"\npoll_interval_ms = 250\n' > "$T/demo.toml"
+export LAB_CONFIG_DIR="$T/users/demo"
+"$LAB" demo --dir "$T/demo" --port 0 --config "$T/demo.toml" >"$T/demo.out" 2>&1 &
+DEMO=$!
+PIDS[demo]=$DEMO
+for ((i = 0; i < 100; i++)); do grep -q 'proxy: http' "$T/demo.out" && break; sleep 0.1; done
+expect_contains "$(cat "$T/demo.out")" "tasks run on Slurm" "the demo says Slurm runs the tasks"
+mkdir -p "$T/demo-proj" && cd "$T/demo-proj"
+set +e; OUT=$("$LAB" run --wait -- echo hello from the demo 2>&1); RC=$?; set -e
+expect_eq "$RC" 0 "a task through the demo on Slurm: $OUT"
+expect_contains "$OUT" "hello from the demo" "its output"
+as_json demo list --json
+DID=$(jq -r '(.tasks // .)[0].id' <<<"$OUT")
+expect_eq "$(jobs_named "$DID" | wc -l)" 1 "the demo's task ran as a Slurm job"
+CHECKS=$((CHECKS + 1)); ! ls "$T/demo/workers"/* >/dev/null 2>&1 || fail "the Slurm demo started workers"

@@ -1,0 +1,287 @@
+// The Slurm executor's error paths, with Slurm's commands scripted by slurm::FakeRunner.
+// (The same paths against a real Slurm: tests/e2e-slurm/remote_slurm.sh.)
+#include "fixture.hpp"
+
+#include "lab/remote/slurm_executor.hpp"
+
+#include <lab/slurm/fake_runner.hpp>
+#include <lab/slurm/states.hpp>
+#include <lab/storage/storage.hpp>
+#include <lab/sys/clock.hpp>
+
+#include <fstream>
+
+using namespace lab;
+using namespace lab::remote;
+using namespace lab::remote::testing;
+using lab::slurm::CommandOutput;
+using lab::slurm::FakeRunner;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kConfig = "JobCompType = jobcomp/filetxt\nAccountingStorageType = accounting_storage/none\n";
+const char* kDown = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n";
+
+void write_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// A Slurm executor on a scripted runner, local storage, a fast poll.
+struct Slurm {
+  explicit Slurm(const std::string& name) : dir(fresh_dir(name)), runner(std::make_shared<FakeRunner>()) {
+    config = remote_config(dir);
+    config.executor.type = "slurm";
+    config.executor.poll_interval_ms = 50;
+    config.executor.partition = "debug";
+    storage = storage::make_storage({"local", dir / "storage", "", ""}).value();
+    runner->on("scontrol", [this](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+      if (argv.at(1) == "show" && argv.at(2) == "config") return CommandOutput{0, kConfig, ""};
+      std::lock_guard lock(mu);
+      if (!scontrol_job.empty()) return CommandOutput{0, scontrol_job, ""};
+      return CommandOutput{1, "", "slurm_load_jobs error: Invalid job id specified\n"};
+    });
+    runner->reply("sacct", 0, "");
+    squeue("");
+    start();
+  }
+  ~Slurm() {
+    if (executor) executor->stop();
+  }
+
+  void start() {
+    ExecutorContext ctx;
+    ctx.config = config;
+    ctx.sink = &sink;
+    ctx.storage = storage.get();
+    ctx.db_path = dir / "remote.db";
+    ctx.log = [](std::string_view) {};
+    auto ex = make_slurm_executor(ctx, runner);
+    REQUIRE_MESSAGE(ex, (ex ? std::string() : ex.error().message));
+    executor = std::move(*ex);
+  }
+
+  // squeue answers `out` from now on (the format of slurm::kSqueueFormat).
+  void squeue(std::string out, int code = 0, std::string err = {}) { runner->reply("squeue", code, std::move(out), std::move(err)); }
+
+  ExecTask task(const std::string& id, int gpus = 0) {
+    ExecTask t;
+    t.task_id = id;
+    t.user = "ada";
+    t.gpus = gpus;
+    t.cpus = 2;
+    t.memory_bytes = 1ull << 30;
+    t.time_limit_s = 600;
+    t.command = "python3 train.py";
+    t.download = {"outputs/"};
+    t.folder = dir / "tasks" / id;
+    fs::create_directories(t.folder);
+    return t;
+  }
+
+  std::string script(const std::string& id) {
+    std::ifstream in(dir / "tasks" / id / ".lab-slurm" / "job.sh");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  fs::path dir;
+  std::shared_ptr<FakeRunner> runner;
+  config::RemoteConfig config;
+  std::unique_ptr<storage::Storage> storage;
+  RecordingSink sink;
+  std::unique_ptr<Executor> executor;
+  std::mutex mu;
+  std::string scontrol_job;  // guarded by mu
+};
+
+}  // namespace
+
+TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, results and exit code come back") {
+  Slurm s("slurm-ok");
+  s.runner->reply("sbatch", 0, "41\n");
+  auto t = s.task("t1");
+  t.python_env = s.dir / "envs" / "e1";
+  REQUIRE(s.executor->submit(t));
+  REQUIRE(eventually([&] { return s.sink.has("queued t1 1 submitted to Slurm as job 41"); }));
+  const std::string script = s.script("t1");
+  CHECK(script.find("--job-name=lab-t1-1") != std::string::npos);
+  CHECK(script.find("--partition=debug") != std::string::npos);
+  CHECK(script.find("--gres") == std::string::npos);  // no GPUs asked
+  CHECK(script.find("LAB_METRICS='" + (t.folder / ".lab-metrics.jsonl").string() + "'") != std::string::npos);
+  CHECK(script.find("VIRTUAL_ENV='" + t.python_env.string() + "'") != std::string::npos);
+  CHECK(script.find("PATH='" + (t.python_env / "bin").string() + ":") != std::string::npos);
+
+  s.squeue("41|PENDING|Priority|0|0:00|lab-t1-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("queued t1 1 waiting"); }));
+  write_file(t.folder / ".lab-slurm" / "output.log", "epoch 1\nepo");
+  write_file(t.folder / ".lab-metrics.jsonl", "{\"step\": 1}\n{\"st");
+  s.squeue("41|RUNNING|None|0|0:01|lab-t1-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("log t1 1 epoch 1\n"); }));
+  CHECK(s.sink.has("started t1 1 41"));
+  // Only whole lines: the half-written ones wait.
+  for (const auto& l : s.sink.lines()) CHECK(l.find("epo\n") == std::string::npos);
+
+  write_file(t.folder / ".lab-slurm" / "output.log", "epoch 1\nepoch 2 done");
+  write_file(t.folder / ".lab-metrics.jsonl", "{\"step\": 1}\n{\"step\": 2}\n");
+  write_file(t.folder / "outputs" / "model.txt", "weights");
+  write_file(t.folder / ".lab-slurm" / "exit_code", "0\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=41 JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:07\n";
+  }
+  s.squeue("41|COMPLETED|None|0|0:07|lab-t1-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("finished t1 1 completed"); }));
+  CHECK(s.sink.has("log t1 1 epoch 2 done"));  // the tail flushed after the end
+  std::lock_guard lock(s.sink.mu);
+  REQUIRE(s.sink.outcomes.size() == 1);
+  CHECK(s.sink.outcomes[0].exit_code == 0);
+  CHECK(s.sink.outcomes[0].wall_seconds == 7);
+  CHECK(s.sink.outcomes[0].result_keys == std::vector<std::string>{"results/t1/files/outputs/model.txt"});
+  CHECK(s.runner->count("sbatch") == 1);
+}
+
+TEST_CASE("slurm executor: every poll asks squeue once for all jobs") {
+  Slurm s("slurm-one-squeue");
+  int next = 50;
+  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
+    return CommandOutput{0, std::to_string(next++) + "\n", ""};
+  });
+  std::mutex mu;
+  std::vector<std::string> asked;
+  s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    std::lock_guard lock(mu);
+    for (const auto& a : argv)
+      if (a.rfind("--jobs=", 0) == 0) asked.push_back(a);
+    return CommandOutput{0, "50|RUNNING|None|0|0:01|a|\n51|RUNNING|None|0|0:01|b|\n52|PENDING|Resources|0|0:00|c|\n", ""};
+  });
+  for (const char* id : {"a", "b", "c"}) REQUIRE(s.executor->submit(s.task(id)));
+  REQUIRE(eventually([&] { return s.sink.has("started b 1 51"); }));
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(mu);
+    return !asked.empty() && asked.back() == "--jobs=50,51,52";
+  }));
+  CHECK(s.sink.has("queued c 1 waiting for resources"));
+  CHECK(s.runner->count("sbatch") == 3);
+}
+
+TEST_CASE("slurm executor: a GPU request Slurm refuses fails in plain words with Slurm's text kept") {
+  Slurm s("slurm-refused");
+  s.runner->reply("sbatch", 1, "", "sbatch: error: Batch job submission failed: Invalid generic resource (gres) specification\n");
+  REQUIRE(s.executor->submit(s.task("g", 1)));
+  REQUIRE(eventually([&] { return s.sink.has("finished g 1 failed"); }));
+  std::string line;
+  for (const auto& l : s.sink.lines())
+    if (l.rfind("finished g", 0) == 0) line = l;
+  CHECK(line.find("GPU") != std::string::npos);
+  CHECK(line.find("Slurm said: sbatch: error: Batch job submission failed: Invalid generic resource") != std::string::npos);
+  CHECK(s.script("g").find("--gres=gpu:1") != std::string::npos);
+  CHECK(s.runner->count("squeue") == 0);  // nothing to watch
+}
+
+TEST_CASE("slurm executor: a controller that does not answer leaves the task waiting, then one job is submitted") {
+  Slurm s("slurm-down");
+  lab::sys::FakeClock clock;
+  s.executor->stop();
+  s.executor.reset();
+  // Restarted on a fake clock so the backoff can be skipped.
+  ExecutorContext ctx;
+  ctx.config = s.config;
+  ctx.sink = &s.sink;
+  ctx.storage = s.storage.get();
+  ctx.clock = &clock;
+  ctx.db_path = s.dir / "remote.db";
+  std::atomic<bool> up{false};
+  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
+    if (!up) return fail(Errc::timeout, "sbatch did not answer");
+    return CommandOutput{0, "77\n", ""};
+  });
+  s.squeue("", 1, kDown);
+  s.executor = make_slurm_executor(ctx, s.runner).value();
+  REQUIRE(s.executor->submit(s.task("d")));
+  REQUIRE(eventually([&] { return s.sink.has(std::string("queued d 1 ") + std::string(slurm::kSchedulerDown)); }));
+  // Back up: the uncertain first sbatch is looked up by name before a new one is sent.
+  up = true;
+  std::atomic<int> by_name{0};
+  s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    for (const auto& a : argv)
+      if (a.rfind("--name", 0) == 0 || a == "-n") ++by_name;
+    return CommandOutput{0, "", ""};
+  });
+  clock.advance_ms(120'000);
+  REQUIRE(eventually([&] { return s.sink.has("queued d 1 submitted to Slurm as job 77"); }));
+  CHECK(by_name >= 1);
+  CHECK(s.runner->count("sbatch") >= 2);  // the timed-out one and the real one
+}
+
+TEST_CASE("slurm executor: after a restart a known job is watched again, never submitted twice") {
+  Slurm s("slurm-restart");
+  s.runner->reply("sbatch", 0, "90\n");
+  s.squeue("90|PENDING|Priority|0|0:00|lab-r-1|\n");
+  REQUIRE(s.executor->submit(s.task("r")));
+  REQUIRE(eventually([&] { return s.sink.has("queued r 1 submitted to Slurm as job 90"); }));
+  s.executor->stop();
+  s.executor.reset();
+  s.start();
+  // The remote hands the still-queued task over again, as attempt 2.
+  auto t = s.task("r");
+  t.attempt = 2;
+  REQUIRE(s.executor->submit(t));
+  CHECK(s.sink.has("queued r 2 waiting in Slurm as job 90"));
+  s.squeue("90|RUNNING|None|0|0:03|lab-r-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("started r 2 90"); }));
+  // A running job adopted by id after another restart.
+  s.executor->stop();
+  s.executor.reset();
+  s.start();
+  REQUIRE(s.executor->adopt(t, "90"));
+  CHECK_FALSE(s.executor->adopt(s.task("x"), "worker-7"));
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=90 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0 RunTime=00:00:04\n";
+  }
+  s.squeue("90|FAILED|NonZeroExitCode|3|0:04|lab-r-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("finished r 2 failed"); }));
+  CHECK(s.sink.outcomes.back().exit_code == 3);
+  CHECK(s.runner->count("sbatch") == 1);
+}
+
+TEST_CASE("slurm executor: cancel runs scancel and reports cancelled once Slurm says so") {
+  Slurm s("slurm-cancel");
+  s.runner->reply("sbatch", 0, "60\n");
+  s.runner->reply("scancel", 0, "");
+  s.squeue("60|PENDING|Resources|0|0:00|lab-c-1|\n");
+  REQUIRE(s.executor->submit(s.task("c")));
+  REQUIRE(eventually([&] { return s.sink.has("queued c 1 waiting"); }));
+  s.executor->cancel("c");
+  REQUIRE(eventually([&] { return s.runner->count("scancel") == 1; }));
+  CHECK_FALSE(s.sink.has("finished c"));  // not before Slurm confirms
+  s.squeue("60|CANCELLED|None|0|0:00|lab-c-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("finished c 1 cancelled cancelled"); }));
+  s.executor->cancel("c");  // already over: ignored
+  CHECK(s.runner->count("scancel") == 1);
+}
+
+TEST_CASE("slurm executor: a job Slurm forgot entirely fails with a reason, not silence") {
+  Slurm s("slurm-vanished");
+  s.runner->reply("sbatch", 0, "70\n");
+  s.squeue("");  // neither squeue, scontrol nor the jobcomp file knows it
+  REQUIRE(s.executor->submit(s.task("v")));
+  REQUIRE(eventually([&] { return s.sink.has("finished v 1 failed Slurm no longer knows job 70"); }));
+}
+
+TEST_CASE("slurm executor: pool() reads sinfo at most once per poll interval") {
+  Slurm s("slurm-pool");
+  s.runner->reply("sinfo", 0, "debug|up|idle|0/4/0/4|gpu:2|7900|1\ndebug|up|mixed|2/2/0/4|(null)|7900|1\n");
+  auto p = s.executor->pool();
+  auto again = s.executor->pool();
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].name == "debug");
+  CHECK(p[0].kind == "slurm-partition");
+  CHECK(p[0].state == "mixed");
+  CHECK(p[0].cpus_total == 8);
+  CHECK(p[0].cpus_allocated == 2);
+  CHECK(p[0].gpus_total == 2);
+  CHECK(again.size() == 1);
+  CHECK(s.runner->count("sinfo") == 1);
+}
