@@ -6,6 +6,8 @@
 #include <lab/s3/client.hpp>
 #include <lab/s3/sigv4.hpp>
 
+#include "s3/live_env.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,17 +22,10 @@ using namespace lab::s3;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  INFO("run through tests/s3/run-live.sh, which starts the S3 server and sets " << std::string(name));
-  REQUIRE(v != nullptr);
-  return v;
-}
-
 S3Options live_options() {
   S3Options o;
-  o.endpoint = env("S3_ENDPOINT");
-  o.bucket = env("LAB_S3_BUCKET");
+  o.endpoint = lab::testing::live_env("S3_ENDPOINT");
+  o.bucket = lab::testing::live_env("LAB_S3_BUCKET");
   o.prefix = "live-" + std::to_string(std::random_device{}()) + "/";
   o.apply_env_fallback();
   return o;
@@ -265,7 +260,7 @@ TEST_CASE("s3 live: a missing bucket is told apart from a missing key") {
 
 TEST_CASE("s3 live: a server that is down gives a clear error after a few quick retries") {
   S3Options o = live_options();
-  o.endpoint = "http://127.0.0.1:" + env("LAB_S3_DEAD_PORT");
+  o.endpoint = "http://127.0.0.1:" + lab::testing::live_env("LAB_S3_DEAD_PORT");
   Tuning t = small_tuning();
   t.max_attempts = 2;
   auto c = make(o, t);

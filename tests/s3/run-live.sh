@@ -6,22 +6,10 @@
 set -euo pipefail
 build=$(cd "${1:?usage: run-live.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# The shared peers are found by tests/lib/shared.sh.
-source "$here/../lib/shared.sh"
-shared=${LAB_S3_SCRIPTS:-$shared_dir/s3}
-export S3_DIR="$build/s3-live"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export S3_PORT=$(free_port) S3_BASE_PORT=$(free_port) MEMCACHE_PORT=$(free_port)
-# The base port must have two free neighbours (container, account servers).
-for _ in $(seq 20); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (ss -ltn | grep -qE ":($p|$((p+1))|$((p+2))) "); then S3_BASE_PORT=$p; break; fi
-done
-export S3_BUCKETS=lab-live,lab-interop
-cleanup() { S3_DIR="$S3_DIR" bash "$shared/s3-stop.sh" || true; }
-trap cleanup EXIT
-bash "$shared/s3-swift-start.sh" >&2
-. "$S3_DIR/env"
+source "$here/server.sh"
+trap s3_server_down EXIT
+s3_server_up "$build/s3-live" lab-live,lab-interop
+free_port() { s3_free_port; }
 export LAB_S3_BUCKET=lab-live LAB_S3_DEAD_PORT=$(free_port)
 
 echo "== C++ live tests" >&2
@@ -50,11 +38,13 @@ uploads=$(aws s3api list-multipart-uploads --bucket lab-live --query 'Uploads[].
 mb=${LAB_S3_MEM_MB:-300}
 echo "== memory: $mb MB up and down stays under 100 MB resident" >&2
 truncate -s "${mb}M" "$work/big.bin"
-for step in "put $work/big.bin big" "get big $work/big.back"; do
+for step in "put $work/big.bin big" "get big $work/big.back" "store-put $work/big.bin big-stream" \
+            "store-get big-stream $work/big.stream"; do
   rss=$("$tool" $step 2>&1 >/dev/null | sed -n 's/^peak_rss_kb //p')
   echo "  $step: peak RSS ${rss} kB" >&2
   [ "$rss" -lt 102400 ] || { echo "peak RSS ${rss} kB is over 100 MB" >&2; exit 1; }
 done
 cmp "$work/big.bin" "$work/big.back"
+cmp "$work/big.bin" "$work/big.stream"
 rm -f "$work"/big.*
 echo "s3 live suite passed" >&2

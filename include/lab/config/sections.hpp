@@ -9,9 +9,10 @@
 
 namespace lab::config {
 
-// [transport]: the control channel between proxy and remote (HTTP long-poll mailbox).
+// [transport]: the control channel between proxy and remote: an HTTP long-poll mailbox
+// ("http"), or message objects in the [storage] bucket both sides share ("s3").
 struct TransportSection {
-  std::string type = "http";                       // only "http" for now
+  std::string type = "http";                       // "http" or "s3"
   bool listen = false;                             // true: this side hosts the mailbox
   std::string host = "0.0.0.0";                    // where to listen (listen = true)
   int port = 8801;
@@ -19,6 +20,7 @@ struct TransportSection {
   std::string token;                               // secret shared by both sides; never logged
   std::optional<std::string> tls_ca;               // CA bundle to verify `url` with
   int poll_timeout_ms = 25'000;                    // how long one long-poll waits
+  int poll_interval_ms = 1'000;                    // s3: how often an idle receiver lists its channel
 };
 
 // [storage]: where projects, environments and results are kept.

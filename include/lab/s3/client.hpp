@@ -59,6 +59,10 @@ struct ByteRange {
 // (the call then fails with Errc::io).
 using Sink = std::function<bool(const char* data, std::size_t size)>;
 
+// Supplies an upload's bytes in order: fills `buf` with up to `n` bytes and returns how many.
+// Fewer than `n` means the body ended; an error stops the upload and is returned as is.
+using PartReader = std::function<Result<std::size_t>(char* buf, std::size_t n)>;
+
 // Thread-safe: any number of threads may call any method at once (connections come from an
 // internal pool). Every failure is a lab::Error whose message names the endpoint, bucket or
 // key and never contains the secret key. Keys are arbitrary UTF-8 byte strings; the client
@@ -83,6 +87,12 @@ class Client {
   // ends early.
   Result<void> put_stream(std::string_view key, std::istream& in, std::uint64_t size);
 
+  // Uploads what `read` yields, its length known (`size`) or not (nullopt). Bodies that end
+  // within one part (Tuning::part_size) are buffered and sent in one PUT; longer ones go
+  // multipart (at most 10,000 parts: 78 GiB at the default part size when the size is not
+  // known). A known `size` that `read` does not match fails with Errc::io, storing nothing.
+  Result<void> put_reader(std::string_view key, const PartReader& read, std::optional<std::uint64_t> size);
+
   // Streams `key` (or `range` of it) into `sink`; returns the number of bytes delivered.
   // A broken connection is resumed where it stopped (same ETag enforced with If-Match).
   // Errc::not_found if there is no such key.
@@ -100,8 +110,10 @@ class Client {
   // Deletes `key`; succeeds if it was not there (S3's answer too).
   Result<void> remove(std::string_view key);
 
-  // One ListObjectsV2 page of keys starting with `prefix`, from `token` ("" = first page).
-  Result<ListPage> list_page(std::string_view prefix, std::string_view token = {}, int max_keys = 1000);
+  // One ListObjectsV2 page of keys starting with `prefix`, from `token` ("" = first page),
+  // or, when `start_after` is given, of the keys sorting after it (token ignored).
+  Result<ListPage> list_page(std::string_view prefix, std::string_view token = {}, int max_keys = 1000,
+                             std::string_view start_after = {});
 
   // Every key starting with `prefix`, following continuation tokens.
   Result<std::vector<ObjectInfo>> list(std::string_view prefix);

@@ -1,4 +1,4 @@
-// Object storage behind one interface (local folder now, S3 later). The contract a backend
+// Object storage behind one interface (a local folder, or an S3 bucket). The contract a backend
 // must meet is written down in docs/storage.md; tests/unit/storage/storage_contract.hpp
 // checks it.
 #pragma once
@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <lab/result.hpp>
+#include <lab/s3/client.hpp>
+#include <lab/s3/options.hpp>
 
 namespace lab::storage {
 
@@ -95,13 +97,17 @@ class Storage {
 struct StorageOptions {
   std::string type = "local";  // "local" or "s3"
   std::filesystem::path root;  // local: the folder holding the objects (created if missing)
-  std::string endpoint;        // s3 (not built yet)
-  std::string bucket;          // s3 (not built yet)
+  s3::S3Options s3;            // s3: where the bucket is, credentials already filled
+  s3::Tuning s3_tuning;        // s3: part sizes, parallelism, retries (defaults suit real stores)
 };
 
 // Opens the backend `options.type` names. Errc::invalid_argument for an unknown type (with
-// the known ones), Errc::unsupported for a type not built yet ("s3").
+// the known ones) or bad options; the backend's own error otherwise.
 Result<std::unique_ptr<Storage>> make_storage(const StorageOptions& options);
+
+// One line for logs naming the backend and where it keeps data; secrets appear only as
+// "<redacted>".
+std::string describe(const StorageOptions& options);
 
 // Names of the storage types `make_storage` knows, built or not.
 std::vector<std::string> storage_types();

@@ -5,6 +5,8 @@
 
 #include <lab/proto/envelope.hpp>
 #include <lab/result.hpp>
+#include <lab/s3/client.hpp>
+#include <lab/s3/options.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -75,7 +77,7 @@ class Transport {
   virtual std::string listen_url() const = 0;
 };
 
-// Configuration of a transport; `type` picks the backend.
+// Configuration of a transport; `type` picks the backend ("http" or "s3").
 struct Options {
   std::string type = "http";
   // true: this side serves the mailbox (the remote, by default); false: it connects to `url`.
@@ -98,6 +100,13 @@ struct Options {
   std::function<void(std::string_view)> log;
   // Appended to "cannot reach" errors, e.g. "is `lab remote` running?".
   std::string peer_hint;
+  // s3: the bucket both sides share (credentials filled); messages live under its prefix +
+  // "messages/" (docs/transport.md, "The s3 backend"). `listen`, `url`, `token` and TLS do
+  // not apply: the bucket's credentials are the authentication.
+  s3::S3Options s3;
+  s3::Tuning s3_tuning;
+  // s3: how often a receiver lists its channel while nothing is there.
+  std::chrono::milliseconds poll_interval{1000};
 };
 
 // Builds the backend named by `options.type` ("http"). Fails with Errc::invalid_argument for

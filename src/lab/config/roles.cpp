@@ -10,7 +10,7 @@ using namespace schema;
 
 Table transport_table(TransportSection& t, const std::filesystem::path& base) {
   return {"transport", {
-      choice("type", t.type, {"http"}),
+      choice("type", t.type, {"http", "s3"}),
       flag("listen", t.listen),
       text("host", t.host).check(not_empty),
       integer("port", t.port, 1, 65535),
@@ -18,6 +18,7 @@ Table transport_table(TransportSection& t, const std::filesystem::path& base) {
       text("token", t.token).hide().check(not_empty),
       path("tls_ca", t.tls_ca, base),
       integer("poll_timeout_ms", t.poll_timeout_ms, 100, 600'000),
+      integer("poll_interval_ms", t.poll_interval_ms, 50, 600'000),
   }, true};
 }
 
@@ -73,7 +74,19 @@ void need(Outcome& out, const std::string& dotted, const std::string& message) {
   out.error(out.where(dotted.substr(0, dot)), message);
 }
 
-void check_transport(Outcome& out, const TransportSection& t) {
+void check_transport(Outcome& out, const TransportSection& t, const StorageSection& s) {
+  if (t.type == "s3") {
+    if (s.type != "s3")
+      out.error(out.where("transport.type"), "[transport] type = \"s3\" sends messages through the [storage] bucket, "
+                                             "so [storage] must have type = \"s3\" too");
+    for (std::string leaf : {"listen", "url", "token", "tls_ca"})
+      if (out.has("transport." + leaf))
+        out.error(out.where("transport." + leaf), "'" + leaf + "' in [transport] applies only to type = \"http\"; "
+                                                  "with \"s3\" the [storage] bucket's credentials are the authentication");
+    return;
+  }
+  if (out.has("transport.poll_interval_ms"))
+    out.error(out.where("transport.poll_interval_ms"), "'poll_interval_ms' in [transport] applies only to type = \"s3\"");
   need(out, "transport.token", "[transport] needs 'token', the secret both sides of the mailbox share");
   if (!t.listen)
     need(out, "transport.url", "[transport] needs 'url' (the mailbox to reach, like \"https://remote.example.org:8801\"), "
@@ -127,7 +140,7 @@ Checked<ProxyConfig> parse_proxy(std::string_view source, std::string_view file,
   }};
   Outcome out = apply(source, file, s);
   if (out.parsed) {
-    check_transport(out, c.transport);
+    check_transport(out, c.transport, c.storage);
     check_storage(out, c.storage);
     if (out.has("server.tls_cert") != out.has("server.tls_key"))
       out.error(out.where(out.has("server.tls_cert") ? "server.tls_cert" : "server.tls_key"),
@@ -166,7 +179,7 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
   }};
   Outcome out = apply(source, file, s);
   if (out.parsed) {
-    check_transport(out, c.transport);
+    check_transport(out, c.transport, c.storage);
     check_storage(out, c.storage);
     resolve_tools(e, base);
     if (e.type == "workers" && !out.has("workers.token"))

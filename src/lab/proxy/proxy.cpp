@@ -6,7 +6,7 @@
 #include "schema.hpp"
 
 #include <lab/proxy/proxy.hpp>
-#include <lab/storage/storage.hpp>
+#include <lab/storage/from_config.hpp>
 #include <lab/transport/from_config.hpp>
 #include <lab/transport/transport.hpp>
 
@@ -26,7 +26,7 @@ constexpr int kKeepAliveSeconds = 5;
 constexpr int kListenBacklog = 1024;
 
 transport::Options transport_options(const Context& ctx) {
-  auto o = transport::options_from_config(ctx.config.transport, ctx.config.database.path,
+  auto o = transport::options_from_config(ctx.config.transport, ctx.config.storage, ctx.config.database.path,
                                           "is `lab remote` running, and is [transport] url in proxy.toml right?");
   o.log = [&ctx](std::string_view l) { ctx.log(l); };
   return o;
@@ -138,14 +138,10 @@ Result<void> RunningProxy::open(const Options& options) {
   if (!db) return std::unexpected(db.error());
   ctx.db = std::make_unique<DbPool>(c.database.path);
 
-  storage::StorageOptions so;
-  so.type = c.storage.type;
-  so.root = c.storage.root;
-  so.endpoint = c.storage.endpoint.value_or("");
-  so.bucket = c.storage.bucket;
-  auto store = storage::make_storage(so);
+  auto store = storage::open_storage(c.storage, "proxy.toml");
   if (!store) return fail_with_context(store.error(), "opening the proxy's storage");
   ctx.storage = std::move(*store);
+  ctx.log("storage: " + storage::describe(storage::options_from_config(c.storage)));
 
   std::filesystem::path cache = c.cache.dir.empty() ? std::filesystem::path(c.database.path).parent_path() / "cache"
                                                     : std::filesystem::path(c.cache.dir);

@@ -6,6 +6,7 @@
 
 #include <lab/ledger/schema.hpp>
 #include <lab/transport/consumer.hpp>
+#include <lab/storage/from_config.hpp>
 #include <lab/transport/from_config.hpp>
 
 #include <condition_variable>
@@ -22,7 +23,7 @@ constexpr std::chrono::milliseconds kReceiveSlice{500};
 constexpr std::chrono::milliseconds kRetryPause{1000};
 
 transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
-  transport::Options o = transport::options_from_config(c.transport, c.database.path, "is `lab proxy` running?");
+  transport::Options o = transport::options_from_config(c.transport, c.storage, c.database.path, "is `lab proxy` running?");
   o.log = log;
   return o;
 }
@@ -49,9 +50,10 @@ class RemoteImpl final : public Remote {
     auto consumer_db = ledger::Db::open(c.database.path);
     if (!consumer_db) return std::unexpected(consumer_db.error());
     consumer_db_ = std::move(*consumer_db);
-    auto st = storage::make_storage(storage::StorageOptions{c.storage.type, c.storage.root, "", c.storage.bucket});
+    auto st = storage::open_storage(c.storage, "remote.toml");
     if (!st) return fail_with_context(st.error(), "[storage]");
     storage_ = std::move(*st);
+    options_.log("storage: " + storage::describe(storage::options_from_config(c.storage)));
     // The transport keeps real time: its leases and retry pauses are not the remote's to fake.
     auto tr = transport::make_transport(transport_options(c, options_.log));
     if (!tr) return fail_with_context(tr.error(), "[transport]");

@@ -73,7 +73,15 @@ Result<void> Client::put_file(std::string_view key, const std::filesystem::path&
   InputFile in(file);
   if (!in.ok()) return fail(Errc::io, "cannot open " + file.string() + " for upload");
   auto read = [&in](std::uint64_t off, char* buf, std::size_t n) { return in.read_at(off, buf, n); };
-  if (size > impl_->tuning.multipart_threshold) return multipart_upload(*impl_, key, size, read);
+  if (size > impl_->tuning.multipart_threshold) {
+    std::uint64_t at = 0;  // parts are read in order, under the upload's lock
+    return multipart_upload(*impl_, key, size, [&](char* buf, std::size_t n) -> Result<std::size_t> {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - at));
+      if (!in.read_at(at, buf, want)) return fail(Errc::io, "cannot read " + file.string() + " (did it shrink?)");
+      at += want;
+      return want;
+    });
+  }
 
   // First pass: the payload's SHA-256, so the server can check every byte it stores.
   Sha256 hash;
@@ -97,23 +105,46 @@ Result<void> Client::put_file(std::string_view key, const std::filesystem::path&
 }
 
 Result<void> Client::put_stream(std::string_view key, std::istream& in, std::uint64_t size) {
-  auto read = [&in](std::uint64_t, char* buf, std::size_t n) {
-    in.read(buf, static_cast<std::streamsize>(n));
-    return static_cast<std::size_t>(in.gcount()) == n;
-  };
-  if (size > impl_->tuning.part_size) return multipart_upload(*impl_, key, size, read);
+  std::uint64_t left = size;
+  return put_reader(key, [&](char* buf, std::size_t n) -> Result<std::size_t> {
+    in.read(buf, static_cast<std::streamsize>(std::min<std::uint64_t>(n, left)));
+    auto got = static_cast<std::size_t>(in.gcount());
+    left -= got;
+    return got;
+  }, size);
+}
+
+Result<void> Client::put_reader(std::string_view key, const PartReader& read, std::optional<std::uint64_t> size) {
+  // Up to one part is read first: a body that ends within it is sent whole.
+  std::string first(static_cast<std::size_t>(size ? std::min(*size, impl_->tuning.part_size) : impl_->tuning.part_size),
+                    '\0');
+  auto got = read(first.data(), first.size());
+  if (!got) return std::unexpected(got.error());
+  const bool whole = *got < impl_->tuning.part_size && (!size || *size <= impl_->tuning.part_size);
+  if (!whole) {
+    std::size_t handed = 0;  // bytes of `first` passed on; the multipart reader is called in order
+    return multipart_upload(*impl_, key, size, [&](char* buf, std::size_t n) -> Result<std::size_t> {
+      std::size_t from_first = std::min(n, *got - handed);
+      if (from_first > 0) std::memcpy(buf, first.data() + handed, from_first);
+      handed += from_first;
+      if (from_first == n) return n;
+      if (!first.empty()) std::string().swap(first);  // release the buffer once passed on
+      auto more = read(buf + from_first, n - from_first);
+      if (!more) return std::unexpected(more.error());
+      return from_first + *more;
+    });
+  }
+  first.resize(*got);
+  if (size && *got != *size)
+    return fail(Errc::io, "the data for " + quoted(key) + " was " + std::to_string(*got) + " bytes, not the " +
+                              std::to_string(*size) + " announced");
   HttpRequest r("PUT", impl_->object_path(key));
-  r.body.resize(static_cast<std::size_t>(size));
-  if (size > 0 && !read(0, r.body.data(), r.body.size()))
-    return fail(Errc::io, "the data for " + quoted(key) + " ended before its " + std::to_string(size) + " bytes");
-  r.payload_hash = sha256_hex(r.body);
+  r.payload_hash = sha256_hex(first);
   // Sent through a reader like file bodies, so no Content-Type is attached to the object.
-  std::string body = std::move(r.body);
-  r.body.clear();
-  r.body_size = body.size();
-  if (!body.empty())
-    r.read_body = [&body](std::uint64_t off, char* buf, std::size_t n) {
-      std::memcpy(buf, body.data() + off, n);
+  r.body_size = first.size();
+  if (!first.empty())
+    r.read_body = [&first](std::uint64_t off, char* buf, std::size_t n) {
+      std::memcpy(buf, first.data() + off, n);
       return true;
     };
   r.retryable = true;
@@ -234,11 +265,13 @@ Result<void> Client::remove(std::string_view key) {
   return {};
 }
 
-Result<ListPage> Client::list_page(std::string_view prefix, std::string_view token, int max_keys) {
+Result<ListPage> Client::list_page(std::string_view prefix, std::string_view token, int max_keys,
+                                   std::string_view start_after) {
   HttpRequest r("GET", impl_->bucket_path.empty() ? "/" : impl_->bucket_path);
   r.query = {{"list-type", "2"}, {"max-keys", std::to_string(std::clamp(max_keys, 1, 1000))},
              {"prefix", impl_->opts.prefix + std::string(prefix)}};
-  if (!token.empty()) r.query.emplace_back("continuation-token", std::string(token));
+  if (!start_after.empty()) r.query.emplace_back("start-after", impl_->opts.prefix + std::string(start_after));
+  else if (!token.empty()) r.query.emplace_back("continuation-token", std::string(token));
   r.retryable = true;
   r.what = "listing keys under " + quoted(prefix);
   auto res = impl_->call_ok(r);

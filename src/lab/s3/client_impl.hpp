@@ -80,9 +80,11 @@ struct Client::Impl {
   void give_back(std::unique_ptr<httplib::Client> c);
 };
 
-// Uploads `size` bytes as `key` in parts, reading them with `read` (called under a lock, in
-// order, never concurrently; offset increases). Aborts the upload on failure.
-Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::uint64_t size,
-                              const std::function<bool(std::uint64_t offset, char* buf, std::size_t n)>& read);
+// Uploads the body `read` yields as `key` in parts (PartReader: client.hpp, called under a
+// lock, in order, never concurrently). `size`, when known, sizes the parts and must match
+// what `read` yields (Errc::io otherwise); nullopt = until `read` comes up short. Aborts the
+// upload on any failure.
+Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::optional<std::uint64_t> size,
+                              const PartReader& read);
 
 }  // namespace lab::s3

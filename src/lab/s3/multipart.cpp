@@ -5,6 +5,7 @@
 
 #include "xml.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -29,17 +30,16 @@ std::string xml_escape(std::string_view s) {
 
 }  // namespace
 
-Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::uint64_t size,
-                              const std::function<bool(std::uint64_t, char*, std::size_t)>& read) {
+Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::optional<std::uint64_t> size,
+                              const PartReader& read) {
   const std::string path = impl.object_path(key);
   const std::string what = "writing '" + std::string(key) + "'";
   // Parts grow (in whole MiB) when the object would need more than S3's 10,000.
   std::uint64_t part_size = impl.tuning.part_size;
-  if ((size + part_size - 1) / part_size > kMaxParts) {
-    part_size = (size + kMaxParts - 1) / kMaxParts;
+  if (size && (*size + part_size - 1) / part_size > kMaxParts) {
+    part_size = (*size + kMaxParts - 1) / kMaxParts;
     part_size = (part_size + (1 << 20) - 1) / (1 << 20) * (1 << 20);
   }
-  const std::uint64_t parts = std::max<std::uint64_t>(1, (size + part_size - 1) / part_size);
 
   // Create is not retried: a lost answer would leave an upload nobody knows to abort.
   HttpRequest create("POST", path);
@@ -63,29 +63,39 @@ Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::uin
 
   std::mutex mu;
   std::uint64_t next = 0;              // guarded by mu: the next part to read
+  std::uint64_t total = 0;             // guarded by mu: bytes read so far
+  bool ended = false;                  // guarded by mu: the reader came up short
   std::optional<Error> first_error;    // guarded by mu
-  std::vector<std::string> etags(parts);  // each slot written by the one thread owning that part
+  std::vector<std::string> etags;      // guarded by mu; slot i = part i + 1
 
   auto worker = [&] {
     std::vector<char> buf;
     for (;;) {
-      std::uint64_t index, offset, n;
+      std::uint64_t index, n;
       {
         std::lock_guard lock(mu);
-        if (first_error || next >= parts) return;
-        index = next++;
-        offset = index * part_size;
-        n = std::min(part_size, size - offset);
-        buf.resize(static_cast<std::size_t>(n));
-        if (n > 0 && !read(offset, buf.data(), buf.size())) {
-          first_error = Error{Errc::io, "the data for '" + std::string(key) + "' ended or failed at byte " +
-                                            std::to_string(offset) + " of " + std::to_string(size)};
+        if (first_error || ended) return;
+        if (next >= kMaxParts) {
+          first_error = Error{Errc::invalid_argument, "'" + std::string(key) + "' is larger than S3's 10,000 parts of " +
+                                                          std::to_string(part_size >> 20) + " MiB"};
           return;
         }
+        buf.resize(static_cast<std::size_t>(part_size));
+        auto got = read(buf.data(), buf.size());
+        if (!got) {
+          first_error = got.error();
+          return;
+        }
+        n = *got;
+        if (n < part_size) ended = true;
+        if (n == 0 && next > 0) return;  // the previous part was the last
+        index = next++;
+        total += n;
+        etags.emplace_back();
       }
       HttpRequest part("PUT", path);
       part.query = {{"partNumber", std::to_string(index + 1)}, {"uploadId", upload_id}};
-      part.payload_hash = sha256_hex({buf.data(), buf.size()});
+      part.payload_hash = sha256_hex({buf.data(), static_cast<std::size_t>(n)});
       part.body_size = n;
       if (n > 0)
         part.read_body = [&buf](std::uint64_t off, char* out, std::size_t len) {
@@ -93,7 +103,7 @@ Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::uin
           return true;
         };
       part.retryable = true;
-      part.what = what + " (part " + std::to_string(index + 1) + " of " + std::to_string(parts) + ")";
+      part.what = what + " (part " + std::to_string(index + 1) + ")";
       auto res = impl.call_ok(part);
       std::lock_guard lock(mu);
       if (!res) {
@@ -105,13 +115,18 @@ Result<void> multipart_upload(Client::Impl& impl, std::string_view key, std::uin
   };
   {
     std::vector<std::jthread> threads;
-    int n = static_cast<int>(std::min<std::uint64_t>(parts, static_cast<std::uint64_t>(impl.tuning.parallel_parts)));
+    int n = impl.tuning.parallel_parts;
+    if (size) n = static_cast<int>(std::clamp<std::uint64_t>((*size + part_size - 1) / part_size, 1, n));
     for (int i = 0; i < n; ++i) threads.emplace_back(worker);
   }
+  if (!first_error && size && total != *size)
+    first_error = Error{Errc::io, "the data for '" + std::string(key) + "' was " + std::to_string(total) +
+                                      " bytes, not the " + std::to_string(*size) + " announced"};
   if (first_error) {
     abort();
     return std::unexpected(*first_error);
   }
+  const std::uint64_t parts = etags.size();
 
   std::string body = "<CompleteMultipartUpload>";
   for (std::uint64_t i = 0; i < parts; ++i)

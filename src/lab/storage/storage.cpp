@@ -2,15 +2,11 @@
 #include <lab/storage/storage.hpp>
 
 #include <lab/storage/local.hpp>
+#include <lab/storage/s3.hpp>
 #include <lab/util/strings.hpp>
 
 namespace lab::storage {
 namespace {
-
-// Stands in for the S3 backend until it is built; keeps "s3" a known, named type.
-Result<std::unique_ptr<Storage>> make_s3_storage(const StorageOptions&) {
-  return fail(Errc::unsupported, "S3 storage is not built yet; use type = \"local\" for now");
-}
 
 struct Backend {
   const char* type;
@@ -28,6 +24,12 @@ std::vector<std::string> storage_types() {
   std::vector<std::string> names;
   for (const auto& b : kBackends) names.emplace_back(b.type);
   return names;
+}
+
+std::string describe(const StorageOptions& options) {
+  if (options.type == "s3") return options.s3.redacted();
+  if (options.type == "local") return "local root=" + options.root.string();
+  return options.type;
 }
 
 Result<std::unique_ptr<Storage>> make_storage(const StorageOptions& options) {

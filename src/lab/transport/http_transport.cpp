@@ -58,7 +58,7 @@ class HttpTransport final : public Transport {
     auto db = ledger::Db::open(o_.db_path);
     if (!db) return std::unexpected(db.error());
     if (auto s = ensure_schema(**db); !s) return s;
-    db_ = std::move(*db);
+    outbox_ = std::make_unique<detail::Outbox>(std::move(*db));
     detail::Deliver deliver;
     if (o_.listen) {
       auto mb = Mailbox::open(o_.db_path, clock_, o_.visibility_timeout);
@@ -112,17 +112,8 @@ class HttpTransport final : public Transport {
   }
 
   Result<std::string> send(std::string_view channel, const Envelope& message) override {
-    Result<std::string> id;
-    {
-      std::lock_guard lock(db_mu_);
-      auto r = db_->transaction([&](ledger::Db& tx) -> Result<void> {
-        id = enqueue(tx, channel, message);
-        if (!id) return std::unexpected(id.error());
-        return {};
-      });
-      if (!r) return std::unexpected(r.error());
-    }
-    pump_->notify();
+    auto id = outbox_->add(channel, message);
+    if (id) pump_->notify();
     return id;
   }
 
@@ -191,8 +182,7 @@ class HttpTransport final : public Transport {
   void notify_outbox() override { pump_->notify(); }
 
   Result<std::int64_t> outbox_depth(std::string_view channel) override {
-    std::lock_guard lock(db_mu_);
-    return outbox_count(*db_, channel);
+    return outbox_->depth(channel);
   }
 
   std::string listen_url() const override { return server_ ? server_->url() : ""; }
@@ -347,8 +337,7 @@ class HttpTransport final : public Transport {
 
   Options o_;
   sys::Clock& clock_;
-  std::mutex db_mu_;
-  std::unique_ptr<ledger::Db> db_;  // guarded by db_mu_; for send and outbox_depth
+  std::unique_ptr<detail::Outbox> outbox_;  // for send and outbox_depth
   std::unique_ptr<Mailbox> mailbox_;  // listening side only
   std::unique_ptr<net::Server> server_;  // listening side only
   std::unique_ptr<Pump> pump_;

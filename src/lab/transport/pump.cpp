@@ -1,8 +1,26 @@
 #include "pump.hpp"
 
+#include <lab/transport/durable.hpp>
 #include <lab/transport/transport.hpp>
 
 namespace lab::transport::detail {
+
+Result<std::string> Outbox::add(std::string_view channel, const proto::Envelope& message) {
+  Result<std::string> id;
+  std::lock_guard lock(mu_);
+  auto r = db_->transaction([&](ledger::Db& tx) -> Result<void> {
+    id = enqueue(tx, channel, message);
+    if (!id) return std::unexpected(id.error());
+    return {};
+  });
+  if (!r) return std::unexpected(r.error());
+  return id;
+}
+
+Result<std::int64_t> Outbox::depth(std::string_view channel) {
+  std::lock_guard lock(mu_);
+  return outbox_count(*db_, channel);
+}
 
 Pump::Pump(std::unique_ptr<ledger::Db> db, Deliver deliver, std::function<void(std::string_view)> log)
     : db_(std::move(db)), deliver_(std::move(deliver)), log_(std::move(log)) {

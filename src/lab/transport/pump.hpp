@@ -4,6 +4,7 @@
 #pragma once
 
 #include <lab/ledger/db.hpp>
+#include <lab/proto/envelope.hpp>
 #include <lab/result.hpp>
 
 #include <chrono>
@@ -29,6 +30,22 @@ inline constexpr std::size_t kPumpBatchBytes = 4u << 20;
 // Delivers envelopes (JSON texts, in order) of one channel. Success means the peer has them
 // durably. Errc::invalid_argument with "too large" makes the pump retry with smaller batches.
 using Deliver = std::function<Result<void>(std::string_view channel, const std::vector<std::string>& envelopes)>;
+
+// The sending half every backend shares: the outbox table through one connection of its own.
+// Thread-safe.
+class Outbox {
+ public:
+  explicit Outbox(std::unique_ptr<ledger::Db> db) : db_(std::move(db)) {}
+  // Enqueues `message` (transport/durable.hpp) in a transaction of its own and returns its id;
+  // the caller then wakes its pump.
+  Result<std::string> add(std::string_view channel, const proto::Envelope& message);
+  // Messages of `channel` still in the outbox.
+  Result<std::int64_t> depth(std::string_view channel);
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<ledger::Db> db_;  // guarded by mu_
+};
 
 class Pump {
  public:

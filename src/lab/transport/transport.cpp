@@ -1,4 +1,5 @@
 #include <lab/transport/http.hpp>
+#include <lab/transport/s3.hpp>
 #include <lab/transport/transport.hpp>
 
 #include <lab/util/strings.hpp>
@@ -16,7 +17,7 @@ struct Backend {
 };
 
 // The backend table: config `type` -> factory.
-constexpr std::array<Backend, 1> kBackends = {{{"http", make_http_transport}}};
+constexpr std::array<Backend, 2> kBackends = {{{"http", make_http_transport}, {"s3", make_s3_transport}}};
 
 }  // namespace
 
@@ -35,7 +36,7 @@ Result<void> check_channel(std::string_view channel) {
 Result<std::unique_ptr<Transport>> make_transport(const Options& options) {
   for (const auto& b : kBackends)
     if (b.type == options.type) return b.make(options);
-  return fail(Errc::invalid_argument, "transport type '" + options.type + "' is not supported (known: http)");
+  return fail(Errc::invalid_argument, "transport type '" + options.type + "' is not supported (known: http, s3)");
 }
 
 }  // namespace lab::transport

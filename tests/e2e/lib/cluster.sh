@@ -4,6 +4,8 @@
 #
 #   cluster_up [WORKERS]      write configs, start remote, proxy and WORKERS workers
 #                             ($REMOTE_EXTRA_TOML is appended to remote.toml, e.g. an [executor])
+#                             ($CLUSTER_STORAGE, if set, replaces the body of [storage];
+#                             MAILBOX_PORT="" afterwards: the remote serves no mailbox)
 #   start_role NAME           (re)start one role: remote, proxy, worker1, worker2, ...
 #   kill9 NAME                SIGKILL a role (its log stays in $T/cluster/NAME.log)
 #   as USER CMD...            run `lab CMD...` as USER (own config dir), output in $OUT, rc in $RC
@@ -29,7 +31,7 @@ host = "127.0.0.1"
 port = $MAILBOX_PORT
 token = "$TRANSPORT_TOKEN"
 [storage]
-root = "storage"
+${CLUSTER_STORAGE:-root = \"storage\"}
 [database]
 path = "remote/ledger.db"
 [paths]
@@ -54,7 +56,7 @@ open_registration = true
 url = "http://127.0.0.1:$MAILBOX_PORT"
 token = "$TRANSPORT_TOKEN"
 [storage]
-root = "storage"
+${CLUSTER_STORAGE:-root = \"storage\"}
 [database]
 path = "proxy/ledger.db"
 [cache]
@@ -80,7 +82,7 @@ start_role() {
   PIDS[$name]=$!
   case $name in
     proxy) wait_http "$LAB_PROXY_URL/api/v1/health" ;;
-    remote) wait_port "$MAILBOX_PORT"; [ "${NWORKERS:-1}" = 0 ] || wait_port "$WORKERS_PORT" ;;
+    remote) [ -z "$MAILBOX_PORT" ] || wait_port "$MAILBOX_PORT"; [ "${NWORKERS:-1}" = 0 ] || wait_port "$WORKERS_PORT" ;;
   esac
 }
 

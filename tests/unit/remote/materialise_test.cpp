@@ -15,7 +15,7 @@ namespace {
 
 struct Setup {
   explicit Setup(const std::string& name) : dir(fresh_dir(name)) {
-    st = storage::make_storage({"local", dir / "storage", "", ""}).value();
+    st = storage::make_storage({.type = "local", .root = dir / "storage"}).value();
     put_text(dir / "project" / "train.py", "print('train')\n");
     put_text(dir / "project" / "run.sh", "#!/bin/sh\necho run\n", fs::perms(0755));
     put_text(dir / "project" / "data" / "a.txt", "same\n");

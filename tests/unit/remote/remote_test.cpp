@@ -31,7 +31,7 @@ struct Cluster {
   explicit Cluster(const std::string& name, const std::function<void(Cluster&)>& before_start = nullptr)
       : dir(fresh_dir(name)) {
     config = remote_config(dir);
-    st = storage::make_storage({"local", dir / "storage", "", ""}).value();
+    st = storage::make_storage({.type = "local", .root = dir / "storage"}).value();
     put_text(dir / "project" / "src" / "train.py", "print('hi')\n");
     manifest = upload_project(*st, dir / "project");
     if (before_start) before_start(*this);
