@@ -3,6 +3,8 @@
 # drives the student CLI as one of several users.
 #
 #   cluster_up [WORKERS]      write configs, start remote, proxy and WORKERS workers
+#                             ($REMOTE_EXTRA_TOML is appended to remote.toml; $WORKER_ARGS
+#                             are added to each worker's command line)
 #   start_role NAME           (re)start one role: remote, proxy, worker1, worker2, ...
 #   kill9 NAME                SIGKILL a role (its log stays in $T/cluster/NAME.log)
 #   as USER CMD...            run `lab CMD...` as USER (own config dir), output in $OUT, rc in $RC
@@ -41,6 +43,7 @@ port = $WORKERS_PORT
 token = "$WORKERS_TOKEN"
 lease_timeout_s = ${LEASE_TIMEOUT_S:-4}
 max_requeues = 2
+${REMOTE_EXTRA_TOML:-}
 TOML
   cat > "$C/proxy.toml" <<TOML
 [server]
@@ -72,7 +75,7 @@ start_role() {
     remote) cmd=("$LAB" remote --config "$C/remote.toml") ;;
     proxy) cmd=("$LAB" proxy --config "$C/proxy.toml") ;;
     worker*) cmd=("$LAB" worker --remote "http://127.0.0.1:$WORKERS_PORT" --name "$name" --cpus 1
-                  --work-dir "$C/$name") ;;
+                  --work-dir "$C/$name" ${WORKER_ARGS:-}) ;;
   esac
   LAB_WORKER_TOKEN=$WORKERS_TOKEN "${cmd[@]}" >>"$C/$name.log" 2>&1 &
   PIDS[$name]=$!
