@@ -5,6 +5,7 @@
 #pragma once
 
 #include <lab/config/roles.hpp>
+#include <lab/config/task.hpp>
 #include <lab/result.hpp>
 
 #include <cstdint>
@@ -46,6 +47,9 @@ struct ExecTask {
   // bin/ goes first on PATH, VIRTUAL_ENV points at it); empty = the cluster's default Python.
   // Executors whose runners build their own environments (workers) ignore it.
   std::filesystem::path python_env;
+  // The task's [environment] (Python version, requirements file, extra wheels): runners that
+  // build their own environments (workers) compute the key from it and the task's files.
+  config::Environment environment;
 };
 
 // The file a running task appends its metrics to, one JSON object per line

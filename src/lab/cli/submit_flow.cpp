@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "session.hpp"
+#include "submit_env.hpp"
 #include "wait.hpp"
 
 namespace lab::cli {
@@ -45,6 +46,11 @@ int submit_project(const SubmitRequest& req) {
   auto conn = connect(req.proxy, true);
   if (!conn) return report(verb, conn.error());
   const term::Style style = term::Style::detect(stderr);
+  if (!req.spec.files.datasets.empty())
+    return report(verb, "[files] datasets is not built yet: datasets cannot be used by tasks in this version of lab; "
+                        "remove 'datasets' from task.toml and upload the data with the project");
+  auto env_key = explain_environment(req.spec, req.project_root, stderr);
+  if (!env_key) return report(verb, env_key.error());
 
   client::ProjectOptions popt;
   popt.root = req.project_root;
@@ -84,7 +90,10 @@ int submit_project(const SubmitRequest& req) {
                        {"uploaded_files", plan->uploaded_files},
                        {"uploaded_bytes", plan->uploaded_bytes},
                        {"stored_files", plan->stored_files},
-                       {"stored_bytes", plan->stored_bytes}};
+                       {"stored_bytes", plan->stored_bytes},
+                       {"environment", {{"key", env_key->hex},
+                                        {"source", envs::source_name(env_key->source)},
+                                        {"builds", env_key->needs_build()}}}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("submitted %s (%s): %s\n", task->id.c_str(), task->name.c_str(), task->state.c_str());

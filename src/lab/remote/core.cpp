@@ -1,6 +1,7 @@
 // The Core's shared steps: writing, log notes, ending a task, and the executor's view of a task.
 #include "core.hpp"
 
+#include <lab/config/task_json.hpp>
 #include <lab/config/units.hpp>
 #include <lab/worker/task_runner.hpp>
 
@@ -16,7 +17,9 @@ Core::Core(Deps d)
       log_(std::move(d.log)),
       prepare_later_(std::move(d.prepare_later)),
       blobs_(*d.storage, config_.paths.cache_dir),
-      db_(std::move(d.db)) {}
+      db_(std::move(d.db)) {
+  if (config_.executor.type != "workers") envs_ = std::make_unique<envs::Builder>(envs::builder_options(config_));
+}
 
 void Core::say(const std::string& line) const {
   if (log_) log_(line);
@@ -98,6 +101,8 @@ Result<ExecTask> Core::exec_task(const ledger::Task& task, const store::TaskRow&
     for (const auto& g : spec["files"]["download"])
       if (g.is_string()) t.download.push_back(g.get<std::string>());
   }
+  // The proxy checked the spec; a spec that no longer parses runs without an environment.
+  if (auto parsed = config::task_from_json(spec, "task " + task.id)) t.environment = parsed->environment;
   t.folder = std::filesystem::path(config_.paths.tasks_dir) / task.id;
   t.attempt = attempt;
   t.lost = row.lost;

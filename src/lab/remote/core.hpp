@@ -13,6 +13,7 @@
 #include "store.hpp"
 
 #include <lab/config/roles.hpp>
+#include <lab/envs/builder.hpp>
 #include <lab/ledger/tasks.hpp>
 #include <lab/proto/messages.hpp>
 #include <lab/remote/executor.hpp>
@@ -21,6 +22,9 @@
 #include <lab/transport/transport.hpp>
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -84,6 +88,19 @@ class Core final : public ExecutorSink {
   Result<void> apply_cancel(const proto::CancelTask& m, ledger::Db& tx, AfterCommit& after);
   void say(const std::string& line) const;
 
+  // Reads a task and its remote row from the ledger.
+  using ReadTask = std::function<Result<std::pair<ledger::Task, store::TaskRow>>()>;
+  // Hands a prepared task to the executor (under flow_mu_); false when it did not get there
+  // (cancelled meanwhile, or refused: then the task was ended).
+  bool hand_over(const std::string& task_id, const ReadTask& read, const std::filesystem::path& python_env);
+
+  // core_env.cpp: the task's Python environment, built here for executors that run tasks on
+  // this machine's filesystem (Slurm; workers build their own). Returns the environment's
+  // root ("" = the cluster's Python), or nullopt when the build failed and the task was ended.
+  std::optional<std::filesystem::path> prepare_env(const ledger::Task& task, const std::filesystem::path& folder);
+  // Ends the lease prepare_env took for the task (it ended, or never reached the executor).
+  void release_env(const std::string& task_id);
+
   config::RemoteConfig config_;
   transport::Transport* transport_;
   storage::Storage* storage_;
@@ -92,6 +109,9 @@ class Core final : public ExecutorSink {
   std::function<void(const std::string&)> prepare_later_;
   Executor* executor_ = nullptr;
   BlobCache blobs_;  // used by the preparing thread only
+  std::unique_ptr<envs::Builder> envs_;  // null when the executor's runners build environments (workers)
+  std::mutex env_mu_;
+  std::map<std::string, envs::EnvLease> env_leases_;  // guarded by env_mu_; by task id, while the task runs
 
   std::mutex flow_mu_;
   std::mutex db_mu_;

@@ -104,7 +104,7 @@ void Core::cancel_now(const std::string& task_id) {
 }
 
 void Core::prepare(const std::string& task_id) {
-  auto read = [&]() -> Result<std::pair<ledger::Task, store::TaskRow>> {
+  ReadTask read = [&]() -> Result<std::pair<ledger::Task, store::TaskRow>> {
     std::lock_guard lock(db_mu_);
     auto t = ledger::get_task(*db_, task_id);
     if (!t) return std::unexpected(t.error());
@@ -122,13 +122,31 @@ void Core::prepare(const std::string& task_id) {
   auto stats = materialise(*storage_, blobs_, first->first.manifest_key.value_or(""), folder);
   if (!stats) return end_unstarted(task_id, ledger::TaskState::failed, stats.error().message);
 
+  auto python_env = prepare_env(first->first, folder);
+  if (!python_env) return;
+
   std::lock_guard flow(flow_mu_);
+  if (!hand_over(task_id, read, *python_env)) release_env(task_id);
+}
+
+bool Core::hand_over(const std::string& task_id, const ReadTask& read, const std::filesystem::path& python_env) {
   auto now = read();
-  if (!now || now->first.state != ledger::TaskState::preparing) return;  // cancelled meanwhile
-  if (now->second.cancel_requested) return end_unstarted(task_id, ledger::TaskState::cancelled, "cancelled before it ran");
+  if (!now || now->first.state != ledger::TaskState::preparing) return false;  // cancelled meanwhile
+  if (now->second.cancel_requested) {
+    end_unstarted(task_id, ledger::TaskState::cancelled, "cancelled before it ran");
+    return false;
+  }
   auto exec = exec_task(now->first, now->second, now->second.attempt + 1);
-  if (!exec) return end_unstarted(task_id, ledger::TaskState::failed, exec.error().message);
-  if (auto s = executor_->submit(*exec); !s) end_unstarted(task_id, ledger::TaskState::failed, s.error().message);
+  if (!exec) {
+    end_unstarted(task_id, ledger::TaskState::failed, exec.error().message);
+    return false;
+  }
+  exec->python_env = python_env;
+  if (auto s = executor_->submit(*exec); !s) {
+    end_unstarted(task_id, ledger::TaskState::failed, s.error().message);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace lab::remote

@@ -60,6 +60,7 @@ void Core::log(const std::string& task_id, int, std::string_view bytes) {
 }
 
 void Core::finished(const std::string& task_id, int, const ExecOutcome& o) {
+  release_env(task_id);
   (void)write([&](ledger::Db& tx) -> Result<void> {
     auto t = ledger::get_task(tx, task_id);
     if (!t) return std::unexpected(t.error());

@@ -35,6 +35,9 @@ struct PoolOptions {
   // The storage keys of a task's results, for a task that finishes without the pool having
   // seen its upload (e.g. uploaded before a restart). nullptr = none.
   std::function<std::vector<std::string>(const std::string& task_id)> stored_results;
+  // Where workers get Python packages and how they build environments, sent in every
+  // assignment as "environments" (remote.toml [environments]; docs/worker-protocol.md).
+  nlohmann::json environments = nlohmann::json::object();
 };
 
 // What a worker says about itself when it registers.

@@ -3,6 +3,7 @@
 #include "pool.hpp"
 #include "store.hpp"
 
+#include <lab/envs/wire.hpp>
 #include <lab/proto/envelope.hpp>
 #include <lab/sys/clock.hpp>
 
@@ -54,7 +55,9 @@ nlohmann::json Pool::assignment_locked(const Entry& e) const {
                         {"command", t.command},           {"env", t.env},
                         {"gpus", e.gpus},                 {"cpus", t.cpus},
                         {"memory_bytes", t.memory_bytes}, {"time_limit_s", t.time_limit_s},
-                        {"download", t.download}};
+                        {"download", t.download},
+                        {"environment", envs::environment_to_json(t.environment)},
+                        {"environments", options_.environments}};
 }
 
 Result<std::optional<nlohmann::json>> Pool::lease(const std::string& worker_id, const Free& offered,

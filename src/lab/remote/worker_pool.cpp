@@ -5,6 +5,7 @@
 #include "store.hpp"
 #include "worker_routes.hpp"
 
+#include <lab/envs/wire.hpp>
 #include <lab/net/server.hpp>
 #include <lab/sys/clock.hpp>
 
@@ -96,6 +97,7 @@ Result<std::unique_ptr<Executor>> make_worker_pool(const ExecutorContext& ctx) {
   po.max_requeues = w.max_requeues;
   storage::Storage* storage = ctx.storage;
   po.stored_results = [storage](const std::string& id) { return list_results(*storage, id); };
+  po.environments = envs::sources_to_json(ctx.config.environments);
   sys::Clock& clock = ctx.clock ? *ctx.clock : sys::real_clock();
   auto pool = std::make_unique<WorkerPool>(std::move(*db), std::move(po), ctx, clock);
   if (auto s = pool->start(ctx); !s) return std::unexpected(s.error());

@@ -1,4 +1,5 @@
 #include "agent_impl.hpp"
+#include "task_env.hpp"
 
 #include <lab/util/strings.hpp>
 
@@ -175,6 +176,7 @@ Result<std::unique_ptr<Agent>> start(const Options& options) {
     return fail(Errc::io, "cannot create the work folder " + work.string() + (ec ? ": " + ec.message() : "") +
                               "; set work_dir in worker.toml or pass --work-dir");
   jobs.work_dir = work.lexically_normal();
+  jobs.envs = std::make_shared<WorkerEnvs>(jobs.work_dir / "envs");
   auto impl = std::make_unique<AgentImpl>(std::move(o), std::move(offered), std::move(jobs));
   if (auto r = impl->begin(); !r) return std::unexpected(r.error());
   return std::unique_ptr<Agent>(std::move(impl));

@@ -1,5 +1,7 @@
 #include "assignment.hpp"
 
+#include <lab/envs/wire.hpp>
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -60,6 +62,12 @@ Result<void> read_rest(const json& j, Assignment& a) {
       a.download.push_back(g.get<std::string>());
     }
   }
+  if (auto env = j.find("environment"); env != j.end()) {
+    auto read = envs::environment_from_json(*env);
+    if (!read) return std::unexpected(read.error());
+    a.environment = std::move(*read);
+  }
+  if (auto src = j.find("environments"); src != j.end() && src->is_object()) a.environments = *src;
   return {};
 }
 

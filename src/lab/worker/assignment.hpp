@@ -2,6 +2,7 @@
 // an Assignment from a lease, and the capacity the worker offers. Private to src/lab/worker.
 #pragma once
 
+#include <lab/config/task.hpp>
 #include <lab/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,8 @@ struct Assignment {
   std::uint64_t memory_bytes = 0;   // 0 = no limit
   std::int64_t time_limit_s = 0;    // 0 = no limit
   std::vector<std::string> download{"outputs/"};
+  config::Environment environment;                   // the task's [environment]
+  nlohmann::json environments = nlohmann::json::object();  // where packages come from (envs::options_from_json)
   // Set when the id and attempt were readable but another field was not: the job then
   // reports this as the task's failure instead of running anything.
   std::string problem;
@@ -32,7 +35,7 @@ struct Assignment {
 };
 
 // Reads `{"task_id", "attempt", "command", "env", "gpus", "cpus", "memory_bytes",
-// "time_limit_s", "download"}`. Fails (Errc::corrupt) when the task id is not 1-128 of
+// "time_limit_s", "download", "environment", "environments"}`. Fails (Errc::corrupt) when the task id is not 1-128 of
 // [A-Za-z0-9._-] (it becomes a folder name and a URL segment) or the attempt is not an
 // integer >= 0; any other unreadable field is named in `problem`.
 Result<Assignment> parse_assignment(const nlohmann::json& j);

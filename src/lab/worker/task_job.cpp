@@ -2,6 +2,7 @@
 
 #include "log_shipper.hpp"
 #include "results.hpp"
+#include "task_env.hpp"
 
 #include <lab/archive/archive.hpp>
 #include <lab/sys/clock.hpp>
@@ -117,7 +118,21 @@ void TaskJob::run() {
     } else if (cancelled_) {
       end.reason = "cancelled";
     } else {
-      end = run_command(folder, log);
+      // An environment build streams its log as it happens, before the command starts.
+      const bool shipping = context_.envs && job_needs_env(assignment_, folder);
+      if (shipping) log.start();
+      envs::TaskEnv env;
+      if (context_.envs) env = prepare_job_env(*context_.envs, assignment_, folder, [this](const std::string& t) { note(t); });
+      if (env.lease.built()) say("built environment " + env.key);
+      if (!env.failure.empty()) {
+        end.reason = env.failure;
+        note(env.failure);
+        say(env.failure);
+      } else if (cancelled_) {
+        end.reason = "cancelled";
+      } else if (!gone_ && !stopper_.stopped()) {
+        end = run_command(folder, log, job_env_vars(env.lease), shipping);
+      }
     }
   }
   if (gone_ || stopper_.stopped()) log.abandon();
@@ -155,10 +170,12 @@ std::string TaskJob::fetch_files(const fs::path& folder) {
   return "";
 }
 
-TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log) {
+TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log,
+                                     const std::map<std::string, std::string>& env, bool shipping) {
   Ending end;
   RunRequest request{assignment_.task_id, assignment_.command, assignment_.env, assignment_.gpus,
                      std::max(1, assignment_.cpus), assignment_.memory_bytes, assignment_.time_limit_s, folder, "."};
+  for (const auto& [k, v] : env) request.env[k] = v;
   RunnerOptions options;
   options.grace = context_.tuning.grace;
   options.use_cgroups = context_.tuning.use_cgroups;
@@ -177,7 +194,7 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log) {
   const std::string limits = runner.limits().starts_with("cgroup") ? "cgroup" : "rlimit";
   say("running (limits enforced by " + runner.limits() + ")");
   const std::int64_t at_ms = sys::real_clock().now_ms();
-  log.start([this, at_ms, limits] {
+  auto opening = [this, at_ms, limits] {
     json body{{"attempt", assignment_.attempt}, {"at_ms", at_ms}, {"limits", limits}};
     Answer a = call("reporting the start", [&] { return client_->post(path("started"), body.dump()); });
     if (a == Answer::gone) {
@@ -185,7 +202,9 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log) {
       cancel();
     }
     return a != Answer::gone;
-  });
+  };
+  if (shipping) (void)opening();
+  else log.start(opening);
   RunOutcome out = runner.wait();
   {
     std::lock_guard lock(mu_);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,7 @@ struct JobContext {
   std::filesystem::path work_dir;                    // task folders are made here
   Tuning tuning;
   std::function<void(const std::string&)> say;       // the agent's log
+  std::shared_ptr<class WorkerEnvs> envs;            // Python environments under <work_dir>/envs (task_env.hpp)
 };
 
 // Thread-safety: every public method may be called from any thread.
@@ -63,7 +65,11 @@ class TaskJob {
   std::string fetch_files(const std::filesystem::path& folder);
   // Runs the command, streaming its lines to `log`; the `started` call goes first on the
   // log's thread.
-  Ending run_command(const std::filesystem::path& folder, class LogShipper& log);
+  // `env` adds the variables of the task's Python environment; `shipping` says the log
+  // shipper already runs (it was started early to stream an environment build), so the
+  // `started` call is made here.
+  Ending run_command(const std::filesystem::path& folder, class LogShipper& log,
+                     const std::map<std::string, std::string>& env, bool shipping);
   // Uploads the results and posts `finished`.
   void report(const std::filesystem::path& folder, const Ending& end);
   // Repeats `call` while the remote cannot be reached (and a few times on 5xx), until an

@@ -6,6 +6,7 @@
 #                             ($REMOTE_EXTRA_TOML is appended to remote.toml, e.g. an [executor])
 #                             ($CLUSTER_STORAGE, if set, replaces the body of [storage];
 #                             MAILBOX_PORT="" afterwards: the remote serves no mailbox)
+#                             ($WORKER_ARGS are added to each worker's command line)
 #   start_role NAME           (re)start one role: remote, proxy, worker1, worker2, ...
 #   kill9 NAME                SIGKILL a role (its log stays in $T/cluster/NAME.log)
 #   as USER CMD...            run `lab CMD...` as USER (own config dir), output in $OUT, rc in $RC
@@ -76,7 +77,7 @@ start_role() {
     remote) cmd=("$LAB" remote --config "$C/remote.toml") ;;
     proxy) cmd=("$LAB" proxy --config "$C/proxy.toml") ;;
     worker*) cmd=("$LAB" worker --remote "http://127.0.0.1:$WORKERS_PORT" --name "$name" --cpus 1
-                  --work-dir "$C/$name") ;;
+                  --work-dir "$C/$name" ${WORKER_ARGS:-}) ;;
   esac
   LAB_WORKER_TOKEN=$WORKERS_TOKEN "${cmd[@]}" >>"$C/$name.log" 2>&1 &
   PIDS[$name]=$!

@@ -20,6 +20,7 @@ using namespace lab::remote;
 using namespace lab::remote::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -200,6 +201,36 @@ TEST_CASE("remote: a submitted task is prepared, run by a worker, and reported w
   REQUIRE(usage);
   CHECK(usage->wall_seconds == doctest::Approx(20.0));
   CHECK(usage->cpu_seconds == doctest::Approx(30.0));
+}
+
+TEST_CASE("remote: an assignment carries the task's [environment] and remote.toml's [environments]") {
+  Cluster c("envs-wire", [](Cluster& cl) {
+    cl.config.environments.wheelhouse = "/shared/wheels";
+    cl.config.environments.build_timeout_s = 900;
+  });
+  proto::SubmitTask m;
+  m.task_id = kTask;
+  m.user_id = "ada";
+  m.name = "train";
+  m.cpus = 1;
+  m.memory = "1G";
+  m.time_limit = "0:10:00";
+  m.command = "python train.py";
+  m.storage_keys.project = c.manifest;
+  m.spec = {{"name", "train"},
+            {"environment", {{"python", "3.11"}, {"requirements", "reqs/base.txt"}, {"extra_wheels", json::array()}}},
+            {"run", {{"command", "python train.py"}}}};
+  REQUIRE(c.proxy->send(transport::kToRemote, proto::encode(m, 1)));
+  c.until_status(kTask, proto::TaskStatus::queued);
+  FakeWorker w(c.remote->workers_url(), "w1");
+  w.register_worker();
+  auto a = w.lease(2000);
+  REQUIRE(a.is_object());
+  CHECK(a["environment"]["python"] == "3.11");
+  CHECK(a["environment"]["requirements"] == "reqs/base.txt");
+  CHECK(a["environments"]["wheelhouse"] == "/shared/wheels");
+  CHECK(a["environments"]["build_timeout_s"] == 900);
+  CHECK(a["environments"]["python"] == "python3");
 }
 
 TEST_CASE("remote: a project file missing from storage fails the task with a reason") {

@@ -59,3 +59,18 @@ TEST_CASE("free capacity is the offer less what running tasks use") {
   CHECK(both.gpus == std::vector<int>{0, 2});
   CHECK(to_json(both) == json{{"slots", 1}, {"cpus", 0}, {"memory_bytes", 0}, {"gpus", {0, 2}}});
 }
+
+TEST_CASE("an assignment carries the task's [environment] and where packages come from") {
+  auto a = parse_assignment(json{{"task_id", "t-1"}, {"attempt", 1}, {"command", "python train.py"},
+                                 {"environment", {{"python", "3.11"}, {"extra_wheels", {"w/x-1.0-py3-none-any.whl"}}}},
+                                 {"environments", {{"wheelhouse", "/shared/wheels"}}}});
+  REQUIRE(a);
+  CHECK(a->problem.empty());
+  CHECK(a->environment.python == "3.11");
+  CHECK(a->environment.extra_wheels == std::vector<std::string>{"w/x-1.0-py3-none-any.whl"});
+  CHECK(a->environments.at("wheelhouse") == "/shared/wheels");
+  auto bad = parse_assignment(json{{"task_id", "t-1"}, {"attempt", 1}, {"command", "true"},
+                                   {"environment", {{"requirements", 7}}}});
+  REQUIRE(bad);
+  CHECK(bad->problem.find("'requirements'") != std::string::npos);
+}
