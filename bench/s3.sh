@@ -19,7 +19,7 @@ trap s3_server_down EXIT
 s3_server_up "$build/s3-bench" lab-bench
 export LAB_S3_BUCKET=lab-bench
 work="$build/s3-bench/work"; mkdir -p "$work"
-aws() { command aws --endpoint-url "$S3_ENDPOINT" "$@"; }
+awscli=(aws --endpoint-url "$S3_ENDPOINT")
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "making a $MB MiB file of random bytes" >&2
@@ -33,15 +33,16 @@ measure() {
     { echo "$name failed: $(cat "$work/err.txt")" >&2; exit 1; }
   read -r s k < <(tail -n 1 "$work/time.txt")
   secs[$name]+="$s " rss[$name]+="$k "
+  echo "  $name: $s s, peak RSS $k kB" >&2
 }
 for r in $(seq "$R"); do
   echo "round $r of $R" >&2
   measure lab_up "$tool" store-put "$work/big.bin" big-lab
-  measure aws_up aws s3 cp "$work/big.bin" s3://lab-bench/big-aws
+  measure aws_up "${awscli[@]}" s3 cp "$work/big.bin" s3://lab-bench/big-aws
   rm -f "$work/down.bin"
   measure lab_down "$tool" store-get big-lab "$work/down.bin"
   cmp "$work/big.bin" "$work/down.bin"; rm -f "$work/down.bin"
-  measure aws_down aws s3 cp s3://lab-bench/big-lab "$work/down.bin"
+  measure aws_down "${awscli[@]}" s3 cp s3://lab-bench/big-lab "$work/down.bin"
   cmp "$work/big.bin" "$work/down.bin"; rm -f "$work/down.bin"
   url=$("$tool" presign big-lab 2>/dev/null)
   measure curl_down curl -fsS -o "$work/down.bin" "$url"

@@ -15,7 +15,9 @@ namespace {
 
 struct Setup {
   explicit Setup(const std::string& name) : dir(fresh_dir(name)) {
-    st = storage::make_storage({.type = "local", .root = dir / "storage"}).value();
+    lab::storage::StorageOptions local;  // type "local"
+    local.root = dir / "storage";
+    st = lab::storage::make_storage(local).value();
     put_text(dir / "project" / "train.py", "print('train')\n");
     put_text(dir / "project" / "run.sh", "#!/bin/sh\necho run\n", fs::perms(0755));
     put_text(dir / "project" / "data" / "a.txt", "same\n");

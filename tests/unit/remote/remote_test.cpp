@@ -32,7 +32,9 @@ struct Cluster {
   explicit Cluster(const std::string& name, const std::function<void(Cluster&)>& before_start = nullptr)
       : dir(fresh_dir(name)) {
     config = remote_config(dir);
-    st = storage::make_storage({.type = "local", .root = dir / "storage"}).value();
+    lab::storage::StorageOptions local;  // type "local"
+    local.root = dir / "storage";
+    st = lab::storage::make_storage(local).value();
     put_text(dir / "project" / "src" / "train.py", "print('hi')\n");
     manifest = upload_project(*st, dir / "project");
     if (before_start) before_start(*this);

@@ -31,7 +31,9 @@ struct Pool {
   explicit Pool(const std::string& name, int max_requeues = 1) : dir(fresh_dir(name)) {
     config = remote_config(dir);
     config.workers.max_requeues = max_requeues;
-    storage = storage::make_storage({.type = "local", .root = dir / "storage"}).value();
+    lab::storage::StorageOptions local;  // type "local"
+    local.root = dir / "storage";
+    storage = lab::storage::make_storage(local).value();
     ExecutorContext ctx;
     ctx.config = config;
     ctx.sink = &sink;
