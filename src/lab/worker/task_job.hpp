@@ -5,6 +5,7 @@
 
 #include "assignment.hpp"
 #include "calls.hpp"
+#include "log_shipper.hpp"
 
 #include <lab/net/client.hpp>
 #include <lab/worker/agent.hpp>
@@ -63,7 +64,7 @@ class TaskJob {
   std::string fetch_files(const std::filesystem::path& folder);
   // Runs the command, streaming its lines to `log`; the `started` call goes first on the
   // log's thread.
-  Ending run_command(const std::filesystem::path& folder, class LogShipper& log);
+  Ending run_command(const std::filesystem::path& folder, LogShipper& log);
   // Uploads the results and posts `finished`.
   void report(const std::filesystem::path& folder, const Ending& end);
   // Repeats `call` while the remote cannot be reached (and a few times on 5xx), until an
@@ -73,6 +74,9 @@ class TaskJob {
   void note(const std::string& text);  // a "lab" line in the task's log
   void say(const std::string& text);   // a line in the agent's log, naming the task
   std::string path(const std::string& tail) const;  // "/worker/v1/tasks/<id>/<tail>"
+  // Posts a batch of the attempt's log ("logs") or metrics ("metrics") bytes.
+  PostBatch poster(const std::string& tail);
+  ShipperOptions shipper_options() const;
 
   const Assignment assignment_;
   const JobContext context_;
