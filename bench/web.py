@@ -105,11 +105,15 @@ try:
     print(f"proxy with {N} tasks of one student; each call timed 30 times (median / p90, ms)")
     for page, paths in pages.items():
         med = p90 = 0.0
+        parts = []
         for p in paths:
             m, n = timed(p)
             med += m
             p90 += n
+            parts.append(f"    {p:60s} {m:7.2f} / {n:7.2f}")
         print(f"  {page:32s} {med:7.2f} / {p90:7.2f}")
+        if len(parts) > 1:
+            print("\n".join(parts))
     sizes = {}
     for name in sorted(os.listdir(os.path.join(src, "web"))):
         sizes[name] = os.path.getsize(os.path.join(src, "web", name))

@@ -64,7 +64,7 @@ class TaskJob {
   std::string fetch_files(const std::filesystem::path& folder);
   // Runs the command, streaming its lines to `log`; the `started` call goes first on the
   // log's thread.
-  Ending run_command(const std::filesystem::path& folder, LogShipper& log);
+  Ending run_command(const std::filesystem::path& folder, class LogShipper& log);
   // Uploads the results and posts `finished`.
   void report(const std::filesystem::path& folder, const Ending& end);
   // Repeats `call` while the remote cannot be reached (and a few times on 5xx), until an

@@ -3,7 +3,7 @@
 // admin-only views.
 #include "tasks_fixture.hpp"
 
-#include "proxy/web_session.hpp"
+#include "lab/proxy/web_session.hpp"
 
 #include <lab/auth/password.hpp>
 #include <lab/ledger/db.hpp>

@@ -1,4 +1,4 @@
-#include "worker/metrics_follower.hpp"
+#include "lab/worker/metrics_follower.hpp"
 
 #include <doctest/doctest.h>
 
