@@ -76,6 +76,8 @@ class ProxyClient {
   // The log from `from`; waits up to `wait` for bytes when there are none yet. A dropped
   // connection is Errc::unavailable or Errc::timeout and delivers nothing: ask again at `from`.
   Result<LogChunk> logs(const std::string& id, std::uint64_t from, std::chrono::seconds wait);
+  // The task's metrics lines (docs/metrics.md) from byte `from`, like `logs`.
+  Result<LogChunk> metrics(const std::string& id, std::uint64_t from, std::chrono::seconds wait);
   Result<ResultList> results(const std::string& id);
   // Streams one result file into `dest` (created or truncated). On failure `dest` may hold
   // part of the file; the caller removes it.
@@ -85,6 +87,8 @@ class ProxyClient {
   struct Impl;
 
  private:
+  // GET /tasks/{id}/{what}?from=&wait= for a byte stream with offsets ("logs", "metrics").
+  Result<LogChunk> stream_piece(const std::string& id, const char* what, std::uint64_t from, std::chrono::seconds wait);
   explicit ProxyClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -80,6 +80,7 @@ struct TaskQuery {
   std::vector<TaskState> states = {};              // only these states (empty = all)
   int limit = 50;                             // 1..1000
   std::optional<std::int64_t> before_seq = std::nullopt;     // continue after a previous page
+  std::optional<std::string> name_contains = std::nullopt;   // only names containing this (ASCII case-insensitive)
 };
 struct TaskPage {
   std::vector<Task> tasks = {};                    // newest first

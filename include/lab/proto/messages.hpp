@@ -1,6 +1,7 @@
 // The control-plane message types (docs/messages.md), each with its JSON form and a
 // validating reader whose errors name the field. Proxy -> remote: SubmitTask, CancelTask,
-// QueryStatus. Remote -> proxy: StatusUpdate, TaskCompleted, StatusResponse, LogChunk.
+// QueryStatus. Remote -> proxy: StatusUpdate, TaskCompleted, StatusResponse, LogChunk,
+// MetricsChunk, PoolSnapshot.
 // Either way: Heartbeat, Ack.
 #pragma once
 
@@ -124,6 +125,39 @@ struct LogChunk {
   bool operator==(const LogChunk&) const = default;
 };
 
+// Remote -> proxy: whole lines a running task appended to its metrics file
+// (docs/metrics.md). `offset` is the byte offset of `data` in the task's metrics stream
+// (all attempts, as the remote received them), so a receiver drops repeats.
+struct MetricsChunk {
+  static constexpr std::string_view kType = "metrics_chunk";
+  std::string task_id;
+  std::int64_t offset = 0;
+  std::string data;
+  bool operator==(const MetricsChunk&) const = default;
+};
+
+// One place tasks run, inside a PoolSnapshot (fields as remote::PoolEntry).
+struct PoolSlot {
+  std::string name;
+  std::string kind;     // "worker", "slurm-partition"
+  std::string state;
+  std::int64_t gpus_total = 0, gpus_allocated = 0, cpus_total = 0, cpus_allocated = 0;
+  std::int64_t memory_bytes = 0;
+  std::vector<std::string> task_ids;
+  std::string source;   // where the numbers come from ("worker heartbeat", "sinfo")
+  bool operator==(const PoolSlot&) const = default;
+};
+
+// Remote -> proxy: what the executor runs on now, taken at `at_ms` (remote's clock). Sent
+// every few seconds and when it changes; the newest replaces the older.
+struct PoolSnapshot {
+  static constexpr std::string_view kType = "pool_snapshot";
+  std::string executor;  // remote.toml's [executor] type
+  std::int64_t at_ms = 0;
+  std::vector<PoolSlot> slots;
+  bool operator==(const PoolSnapshot&) const = default;
+};
+
 // Either way: I am alive. `source` is the sending role ("proxy", "remote").
 struct Heartbeat {
   static constexpr std::string_view kType = "heartbeat";
@@ -140,7 +174,7 @@ struct Ack {
 };
 
 using Message = std::variant<SubmitTask, CancelTask, QueryStatus, StatusUpdate, TaskCompleted,
-                             StatusResponse, LogChunk, Heartbeat, Ack>;
+                             StatusResponse, LogChunk, Heartbeat, Ack, MetricsChunk, PoolSnapshot>;
 
 // The type tag of `message` ("submit_task").
 std::string_view type_of(const Message& message);

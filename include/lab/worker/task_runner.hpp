@@ -81,7 +81,8 @@ class TaskRunner {
 
   // $LAB_OUTPUT_DIR and $LAB_METRICS for this task.
   std::filesystem::path output_dir() const { return request_.folder / "outputs"; }
-  std::filesystem::path metrics_file() const { return request_.folder / ".lab" / "metrics.jsonl"; }
+  // $LAB_METRICS: remote::kMetricsFile in the task folder, as an absolute path (docs/metrics.md).
+  std::filesystem::path metrics_file() const { return std::filesystem::absolute(request_.folder) / ".lab-metrics.jsonl"; }
 
  private:
   void lab_line(const std::string& text);

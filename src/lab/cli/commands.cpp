@@ -19,7 +19,7 @@ const Command kCommands[] = {
     {"logs", Group::student, "ID [-f]", "print a task's log; -f follows it live", run_logs},
     {"cancel", Group::student, "ID", "cancel a task wherever it is", run_cancel},
     {"pull", Group::student, "ID [-o DIR] [GLOB...]", "download a task's results", run_pull},
-    {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics", nullptr},
+    {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics as a table or CSV", run_metrics},
     {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
     // Server roles.
     {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin] [--password-stdin]", "students' entry point: accounts, uploads, tasks, logs", run_proxy},

@@ -3,6 +3,7 @@
 #include <lab/cli/credentials.hpp>
 #include <lab/config/diagnostic.hpp>
 #include <lab/demo/demo.hpp>
+#include <lab/demo/web_password.hpp>
 #include <lab/sys/signals.hpp>
 
 #include <csignal>
@@ -108,7 +109,12 @@ int run_demo(const Args& args) {
   else
     std::printf("lab demo is running: proxy, remote and %d worker%s, data in %s\n", workers, workers == 1 ? "" : "s",
                 root.c_str());
-  std::printf("  proxy: %s (the address students use; web pages are not built yet)\n", url.c_str());
+  std::printf("  proxy: %s (the address students use)\n", url.c_str());
+  if (auto pw = demo::new_web_password(root / "proxy" / "ledger.db", options.user))
+    std::printf("  web:   %s/ (open it in a browser; sign in as '%s' with password %s)\n", url.c_str(),
+                options.user.c_str(), pw->c_str());
+  else
+    std::printf("  web:   %s/ (the web sign-in could not be prepared: %s)\n", url.c_str(), pw.error().message.c_str());
   std::printf("  you are signed in as '%s' (credentials in %s)\n", options.user.c_str(), config_dir().c_str());
   std::printf("Next, in another terminal:\n  cd examples/toy-regression && lab submit --wait\n");
   std::printf("Role logs: %s\nPress Ctrl-C to stop.\n", (root / "demo.log").c_str());

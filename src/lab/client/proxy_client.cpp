@@ -181,7 +181,17 @@ Result<Task> ProxyClient::cancel_task(const std::string& id) {
 }
 
 Result<LogChunk> ProxyClient::logs(const std::string& id, std::uint64_t from, std::chrono::seconds wait) {
-  const std::string path = task_path(id) + "/logs?from=" + std::to_string(from) + "&wait=" + std::to_string(wait.count());
+  return stream_piece(id, "logs", from, wait);
+}
+
+Result<LogChunk> ProxyClient::metrics(const std::string& id, std::uint64_t from, std::chrono::seconds wait) {
+  return stream_piece(id, "metrics", from, wait);
+}
+
+Result<LogChunk> ProxyClient::stream_piece(const std::string& id, const char* what, std::uint64_t from,
+                                           std::chrono::seconds wait) {
+  const std::string path =
+      task_path(id) + "/" + what + "?from=" + std::to_string(from) + "&wait=" + std::to_string(wait.count());
   impl_->http->set_read_timeout(wait + kLongPollSlack);
   auto r = impl_->http->Get(path);
   if (!r) return std::unexpected(transport_error(r.error(), impl_->url));
@@ -196,7 +206,7 @@ Result<LogChunk> ProxyClient::logs(const std::string& id, std::uint64_t from, st
     return fail(Errc::corrupt, "the proxy at " + impl_->url + " sent a bad X-Lab-Log-Offset header \"" + next + "\"");
   }
   if (c.next_offset != from + c.data.size())
-    return fail(Errc::corrupt, "the proxy at " + impl_->url + " sent " + std::to_string(c.data.size()) + " log bytes from offset " +
+    return fail(Errc::corrupt, "the proxy at " + impl_->url + " sent " + std::to_string(c.data.size()) + " " + what + " bytes from offset " +
                                    std::to_string(from) + " but says the next offset is " + next);
   return c;
 }

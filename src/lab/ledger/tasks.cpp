@@ -131,8 +131,9 @@ Result<TaskPage> list_tasks(Db& db, const TaskQuery& q) {
                   std::string(detail::kTaskSelect) +
                       " WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR seq < ?2)"
                       " AND (?3 IS NULL OR state IN (SELECT value FROM json_each(?3)))"
+                      " AND (?5 IS NULL OR instr(lower(name), lower(?5)) > 0)"
                       " ORDER BY seq DESC LIMIT ?4",
-                  q.user_id, q.before_seq, states, q.limit + 1);
+                  q.user_id, q.before_seq, states, q.limit + 1, q.name_contains);
   if (!st) return std::unexpected(st.error());
   auto rows = read_tasks(*st);
   if (!rows) return std::unexpected(rows.error());

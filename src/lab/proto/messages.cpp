@@ -71,6 +71,16 @@ json body_of(const StatusResponse& m) {
 json body_of(const LogChunk& m) {
   return {{"task_id", m.task_id}, {"offset", m.offset}, {"data", m.data}, {"stream", m.stream}};
 }
+json body_of(const MetricsChunk& m) { return {{"task_id", m.task_id}, {"offset", m.offset}, {"data", m.data}}; }
+json body_of(const PoolSnapshot& m) {
+  json slots = json::array();
+  for (const auto& p : m.slots)
+    slots.push_back({{"name", p.name}, {"kind", p.kind}, {"state", p.state}, {"gpus_total", p.gpus_total},
+                     {"gpus_allocated", p.gpus_allocated}, {"cpus_total", p.cpus_total},
+                     {"cpus_allocated", p.cpus_allocated}, {"memory_bytes", p.memory_bytes},
+                     {"task_ids", p.task_ids}, {"source", p.source}});
+  return {{"executor", m.executor}, {"at_ms", m.at_ms}, {"slots", std::move(slots)}};
+}
 json body_of(const Heartbeat& m) { return {{"source", m.source}, {"timestamp_ms", m.timestamp_ms}}; }
 json body_of(const Ack& m) { return {{"message_id", m.message_id}}; }
 
@@ -178,6 +188,39 @@ Result<Message> read_log(const json& b) {
   return m;
 }
 
+Result<Message> read_metrics(const json& b) {
+  FieldReader r(b, "metrics_chunk");
+  MetricsChunk m{r.str("task_id"), r.i64("offset", 0), r.str("data")};
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
+Result<Message> read_pool(const json& b) {
+  FieldReader r(b, "pool_snapshot");
+  PoolSnapshot m;
+  m.executor = r.str("executor");
+  m.at_ms = r.i64("at_ms", 0);
+  const auto& slots = r.array("slots");
+  for (std::size_t i = 0; r.ok() && i < slots.size(); ++i) {
+    FieldReader t(slots[i], "pool_snapshot.slots[" + std::to_string(i) + "]");
+    PoolSlot p;
+    p.name = t.str("name");
+    p.kind = t.str("kind");
+    p.state = t.str("state");
+    p.gpus_total = t.i64("gpus_total", 0);
+    p.gpus_allocated = t.i64("gpus_allocated", 0);
+    p.cpus_total = t.i64("cpus_total", 0);
+    p.cpus_allocated = t.i64("cpus_allocated", 0);
+    p.memory_bytes = t.i64("memory_bytes", 0);
+    p.task_ids = t.str_list("task_ids");
+    p.source = t.str("source");
+    if (!t.ok()) return std::unexpected(t.error());
+    m.slots.push_back(std::move(p));
+  }
+  if (!r.ok()) return std::unexpected(r.error());
+  return m;
+}
+
 Result<Message> read_heartbeat(const json& b) {
   FieldReader r(b, "heartbeat");
   Heartbeat m{r.str("source"), r.i64("timestamp_ms", 0)};
@@ -198,7 +241,7 @@ struct Reader {
 };
 
 // The type-tag table: one row per message type.
-constexpr std::array<Reader, 9> kReaders = {{
+constexpr std::array<Reader, 11> kReaders = {{
     {SubmitTask::kType, read_submit},
     {CancelTask::kType, read_cancel},
     {QueryStatus::kType, read_query},
@@ -208,6 +251,8 @@ constexpr std::array<Reader, 9> kReaders = {{
     {LogChunk::kType, read_log},
     {Heartbeat::kType, read_heartbeat},
     {Ack::kType, read_ack},
+    {MetricsChunk::kType, read_metrics},
+    {PoolSnapshot::kType, read_pool},
 }};
 
 }  // namespace

@@ -88,16 +88,18 @@ Result<void> on_status(Context& ctx, const proto::StatusUpdate& m, ledger::Db& t
   return tolerate_conflict(ctx, moved, "status " + std::string(proto::to_string(m.status)) + " of " + m.task_id);
 }
 
-Result<void> on_log(Context& ctx, const proto::LogChunk& m, ledger::Db& tx, std::set<std::string>& touched) {
-  auto known = known_task(tx, m.task_id);
+// A piece of a task's log or metrics (kept alike; the proxy does not parse metrics lines).
+Result<void> on_chunk(Context& ctx, const std::string& task_id, std::int64_t offset, const std::string& data, Stream stream,
+                      ledger::Db& tx, std::set<std::string>& touched) {
+  auto known = known_task(tx, task_id);
   if (!known) return std::unexpected(known.error());
   if (!*known) {
-    ctx.log("ignoring a log chunk for unknown task " + m.task_id);
+    ctx.log(std::string("ignoring ") + (stream == Stream::log ? "a log chunk" : "metrics") + " for unknown task " + task_id);
     return {};
   }
-  auto added = append_log_chunk(tx, m.task_id, m.offset, m.data);
+  auto added = append_log_chunk(tx, task_id, offset, data, stream);
   if (!added) return std::unexpected(added.error());
-  if (*added) touched.insert(m.task_id);
+  if (*added) touched.insert(task_id);
   return {};
 }
 
@@ -134,8 +136,14 @@ Result<void> on_completed(Context& ctx, const proto::TaskCompleted& m, ledger::D
 
 Result<void> apply_message(Context& ctx, const proto::Message& message, ledger::Db& tx, std::set<std::string>& touched) {
   if (auto* s = std::get_if<proto::StatusUpdate>(&message)) return on_status(ctx, *s, tx, touched);
-  if (auto* l = std::get_if<proto::LogChunk>(&message)) return on_log(ctx, *l, tx, touched);
+  if (auto* l = std::get_if<proto::LogChunk>(&message)) return on_chunk(ctx, l->task_id, l->offset, l->data, Stream::log, tx, touched);
   if (auto* c = std::get_if<proto::TaskCompleted>(&message)) return on_completed(ctx, *c, tx, touched);
+  if (auto* x = std::get_if<proto::MetricsChunk>(&message))
+    return on_chunk(ctx, x->task_id, x->offset, x->data, Stream::metrics, tx, touched);
+  if (auto* p = std::get_if<proto::PoolSnapshot>(&message)) {
+    ctx.pool.update(*p, ctx.now_ms());
+    return {};
+  }
   if (std::holds_alternative<proto::Heartbeat>(message)) return {};
   ctx.log("ignoring a " + std::string(proto::type_of(message)) + " message: the proxy does not expect it");
   return {};

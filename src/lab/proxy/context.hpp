@@ -4,6 +4,7 @@
 
 #include "db_pool.hpp"
 #include "log_store.hpp"
+#include "pool_view.hpp"
 
 #include <lab/config/roles.hpp>
 #include <lab/storage/storage.hpp>
@@ -39,6 +40,7 @@ struct Context {
   std::unique_ptr<transport::Transport> transport;     // thread-safe
   std::unique_ptr<DbPool> db;                          // thread-safe
   LogWatch logs;                                       // thread-safe
+  PoolView pool;                                       // thread-safe; the remote's newest pool snapshot
   std::atomic<std::int64_t> remote_last_seen_ms{0};    // 0 = never
   std::filesystem::path tmp_dir;                       // upload staging files (cache/tmp)
 

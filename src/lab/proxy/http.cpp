@@ -1,4 +1,5 @@
 #include "http.hpp"
+#include "web_session.hpp"
 
 #include <lab/auth/password.hpp>
 
@@ -65,12 +66,24 @@ std::optional<ledger::User> authenticate(Context& ctx, ledger::Db& db, const htt
                                          httplib::Response& res, std::string* token_hash) {
   constexpr std::string_view kBearer = "Bearer ";
   const std::string header = req.get_header_value("Authorization");
-  if (header.size() <= kBearer.size() || std::string_view(header).substr(0, kBearer.size()) != kBearer) {
+  std::string token;
+  if (header.size() > kBearer.size() && std::string_view(header).substr(0, kBearer.size()) == kBearer) {
+    token = header.substr(kBearer.size());
+  } else if (auto cookie = header.empty() ? session_cookie(req) : std::nullopt) {
+    // A browser: its cookie rides along on requests other sites make, so a state-changing
+    // one must prove it came from our own pages.
+    const std::string problem = csrf_problem(req, *cookie, ctx.config.server.tls_cert.has_value());
+    if (!problem.empty()) {
+      send_error(res, 403, "permission_denied", problem);
+      return std::nullopt;
+    }
+    token = *cookie;
+  } else {
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401, "unauthenticated", "sign in first (`lab login`): this call needs a bearer token");
     return std::nullopt;
   }
-  const std::string digest = auth::token_digest(std::string_view(header).substr(kBearer.size()));
+  const std::string digest = auth::token_digest(token);
   auto session = ledger::lookup_session(db, digest, ctx.now_ms());
   if (!session) {
     if (session.error().code != Errc::not_found && session.error().code != Errc::unauthenticated) {

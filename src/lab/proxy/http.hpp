@@ -28,7 +28,9 @@ void send_error(httplib::Response& res, const Error& error);
 // error (400 or 413) is already in `res` and nullopt is returned.
 std::optional<json> read_json_body(const httplib::ContentReader& reader, httplib::Response& res);
 
-// The caller of a request from its bearer token. On failure the 401 is already in `res`.
+// The caller of a request from its bearer token, or else from the web pages' session cookie
+// (web_session.hpp; a state-changing request by cookie must pass the CSRF checks, else 403).
+// On failure the 401 or 403 is already in `res`.
 // `token_hash` (optional) receives the SHA-256 of the token, for logout.
 std::optional<ledger::User> authenticate(Context& ctx, ledger::Db& db, const httplib::Request& req,
                                          httplib::Response& res, std::string* token_hash = nullptr);

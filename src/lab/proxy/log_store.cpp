@@ -3,29 +3,43 @@
 #include <span>
 
 namespace lab::proxy {
+namespace {
 
-Result<bool> append_log_chunk(ledger::Db& tx, std::string_view task_id, std::int64_t offset, std::string_view data) {
+// The tables holding `stream`: its length row and its chunks.
+struct Tables {
+  const char* length;
+  const char* chunks;
+};
+Tables tables(Stream stream) {
+  return stream == Stream::metrics ? Tables{"proxy_metrics", "proxy_metric_chunks"}
+                                   : Tables{"proxy_logs", "proxy_log_chunks"};
+}
+
+}  // namespace
+
+Result<bool> append_log_chunk(ledger::Db& tx, std::string_view task_id, std::int64_t offset, std::string_view data,
+                              Stream stream) {
   if (offset < 0) return fail(Errc::invalid_argument, "a log chunk's offset must not be negative");
-  auto length = log_length(tx, task_id);
+  const Tables t = tables(stream);
+  auto length = log_length(tx, task_id, stream);
   if (!length) return std::unexpected(length.error());
   if (offset < *length) return false;
   if (data.empty()) return true;
-  auto ins = tx.prepare("INSERT INTO proxy_log_chunks(task_id, start, data) VALUES (?, ?, ?)");
+  auto ins = tx.prepare(std::string("INSERT INTO ") + t.chunks + "(task_id, start, data) VALUES (?, ?, ?)");
   if (!ins) return std::unexpected(ins.error());
   ins->bind(1, task_id).bind(2, offset);
   ins->bind_blob(3, std::span(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
   if (auto r = ins->run(); !r) return std::unexpected(r.error());
-  auto len = tx.prepare(
-      "INSERT INTO proxy_logs(task_id, length) VALUES (?1, ?2) "
-      "ON CONFLICT(task_id) DO UPDATE SET length = excluded.length");
+  auto len = tx.prepare(std::string("INSERT INTO ") + t.length +
+                        "(task_id, length) VALUES (?1, ?2) ON CONFLICT(task_id) DO UPDATE SET length = excluded.length");
   if (!len) return std::unexpected(len.error());
   len->bind_all(task_id, offset + static_cast<std::int64_t>(data.size()));
   if (auto r = len->run(); !r) return std::unexpected(r.error());
   return true;
 }
 
-Result<std::int64_t> log_length(ledger::Db& db, std::string_view task_id) {
-  auto st = db.prepare("SELECT length FROM proxy_logs WHERE task_id = ?");
+Result<std::int64_t> log_length(ledger::Db& db, std::string_view task_id, Stream stream) {
+  auto st = db.prepare(std::string("SELECT length FROM ") + tables(stream).length + " WHERE task_id = ?");
   if (!st) return std::unexpected(st.error());
   st->bind(1, task_id);
   auto row = st->step();
@@ -33,13 +47,14 @@ Result<std::int64_t> log_length(ledger::Db& db, std::string_view task_id) {
   return *row ? st->column_int64(0) : 0;
 }
 
-Result<LogSlice> read_log(ledger::Db& db, std::string_view task_id, std::int64_t from, std::size_t max_bytes) {
+Result<LogSlice> read_log(ledger::Db& db, std::string_view task_id, std::int64_t from, std::size_t max_bytes,
+                         Stream stream) {
   LogSlice out;
   out.next = from;
+  const std::string chunks = tables(stream).chunks;
   // The chunk holding `from` (the last starting at or before it), then every later one.
-  auto st = db.prepare(
-      "SELECT start, data FROM proxy_log_chunks WHERE task_id = ?1 AND start >= coalesce("
-      "(SELECT max(start) FROM proxy_log_chunks WHERE task_id = ?1 AND start <= ?2), 0) ORDER BY start");
+  auto st = db.prepare("SELECT start, data FROM " + chunks + " WHERE task_id = ?1 AND start >= coalesce("
+                       "(SELECT max(start) FROM " + chunks + " WHERE task_id = ?1 AND start <= ?2), 0) ORDER BY start");
   if (!st) return std::unexpected(st.error());
   st->bind_all(task_id, from);
   for (;;) {

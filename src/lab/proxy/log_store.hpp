@@ -1,5 +1,6 @@
-// Each task's log, kept in the proxy's ledger as byte chunks keyed by offset (docs/api.md
-// "Logs"), and the in-memory watch list that wakes log long-polls when a chunk arrives.
+// Each task's log and metrics (docs/api.md "Logs", "Metrics"), kept in the proxy's ledger as
+// byte chunks keyed by offset, and the in-memory watch list that wakes long-polls when a
+// chunk arrives.
 #pragma once
 
 #include <lab/ledger/db.hpp>
@@ -15,14 +16,18 @@
 
 namespace lab::proxy {
 
+// Which of a task's byte streams: its log, or its metrics lines (JSON, one per line).
+enum class Stream { log, metrics };
+
 // Stores `data` at byte `offset` of task `task_id`'s log, in the caller's transaction.
 // Returns false (and stores nothing) for a chunk whose offset lies before the log's current
 // length: a repeat of bytes already held. A chunk past the end (a gap) is stored at its
 // offset; readers skip the missing bytes.
-Result<bool> append_log_chunk(ledger::Db& tx, std::string_view task_id, std::int64_t offset, std::string_view data);
+Result<bool> append_log_chunk(ledger::Db& tx, std::string_view task_id, std::int64_t offset, std::string_view data,
+                              Stream stream = Stream::log);
 
 // Bytes of the log received so far (0 for a task without any).
-Result<std::int64_t> log_length(ledger::Db& db, std::string_view task_id);
+Result<std::int64_t> log_length(ledger::Db& db, std::string_view task_id, Stream stream = Stream::log);
 
 // A piece of a log: `data` from `from` on, and the offset to ask for next.
 struct LogSlice {
@@ -32,7 +37,8 @@ struct LogSlice {
 
 // The log's bytes from `from` to its current end, at most about `max_bytes` (whole chunks,
 // but at least one). `next` is the end of the last byte returned, or `from` if none.
-Result<LogSlice> read_log(ledger::Db& db, std::string_view task_id, std::int64_t from, std::size_t max_bytes);
+Result<LogSlice> read_log(ledger::Db& db, std::string_view task_id, std::int64_t from, std::size_t max_bytes,
+                         Stream stream = Stream::log);
 
 // Wakes long-polls waiting on a task's log. Thread-safe. A waiter registers first, then
 // checks the ledger, then waits for the generation to move, so an append between the check

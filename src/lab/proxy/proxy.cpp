@@ -61,6 +61,7 @@ void configure(httplib::Server& s) {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   s.set_pre_routing_handler(screen);
+  s.set_post_routing_handler(add_security_headers);
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
@@ -171,6 +172,8 @@ Result<void> RunningProxy::open(const Options& options) {
   add_task_routes(*http_, ctx);
   add_log_routes(*http_, ctx);
   add_result_routes(*http_, ctx);
+  add_usage_routes(*http_, ctx);
+  add_web_routes(*http_, ctx);
   int port = srv.port;
   if (port == 0) {
     port = http_->bind_to_any_port(srv.host);
@@ -186,7 +189,7 @@ Result<void> RunningProxy::open(const Options& options) {
   thread_ = std::thread([server] { server->listen_after_bind(); });
   while (!server->is_running()) std::this_thread::sleep_for(std::chrono::microseconds(200));
   consumer_ = std::make_unique<Consumer>(ctx, std::move(*db));
-  ctx.log("serving the API at " + url_ + (c.transport.listen ? "; mailbox at " + ctx.transport->listen_url() : ""));
+  ctx.log("serving the API and web pages at " + url_ + (c.transport.listen ? "; mailbox at " + ctx.transport->listen_url() : ""));
   return {};
 }
 

@@ -14,5 +14,10 @@ void add_upload_routes(httplib::Server& server, Context& ctx);   // routes_uploa
 void add_task_routes(httplib::Server& server, Context& ctx);     // routes_tasks.cpp
 void add_log_routes(httplib::Server& server, Context& ctx);      // routes_logs.cpp
 void add_result_routes(httplib::Server& server, Context& ctx);   // routes_results.cpp
+void add_usage_routes(httplib::Server& server, Context& ctx);    // routes_usage.cpp
+void add_web_routes(httplib::Server& server, Context& ctx);      // routes_web.cpp
+
+// Headers every answer carries (nosniff, no framing, a Content-Security-Policy); routes_web.cpp.
+void add_security_headers(const httplib::Request& req, httplib::Response& res);
 
 }  // namespace lab::proxy

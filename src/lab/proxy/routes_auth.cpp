@@ -1,7 +1,9 @@
-// Accounts: register, login, whoami, logout (docs/api.md, "Accounts").
+// Accounts: register, login, whoami, logout (docs/api.md, "Accounts"), and the web pages'
+// sign-in by cookie (docs/web.md).
 #include "accounts.hpp"
 #include "http.hpp"
 #include "routes.hpp"
+#include "web_session.hpp"
 
 #include <lab/auth/password.hpp>
 
@@ -54,7 +56,21 @@ void do_register(Context& ctx, const httplib::ContentReader& reader, httplib::Re
   answer_with_token(ctx, **db, *user, 201, res);
 }
 
-void do_login(Context& ctx, const httplib::ContentReader& reader, httplib::Response& res) {
+// The web pages' sign-in: the token goes only into an HttpOnly cookie; the page gets the
+// session's CSRF token instead. Refused from another site's page (login CSRF).
+void answer_with_cookie(Context& ctx, ledger::Db& db, const ledger::User& user, httplib::Response& res) {
+  auto t = issue_token(db, user.id, ctx.config.auth.token_ttl_hours, ctx.now_ms());
+  if (!t) return send_error(res, t.error());
+  const bool tls = ctx.config.server.tls_cert.has_value();
+  res.set_header("Set-Cookie", session_cookie_header(t->token, (t->expires_at_ms - ctx.now_ms()) / 1000, tls));
+  res.set_header("Cache-Control", "no-store");
+  send_json(res, 200, {{"user", user_json(user)}, {"csrf_token", csrf_token(t->token)}, {"expires_at_ms", t->expires_at_ms}});
+}
+
+void do_login(Context& ctx, const httplib::Request& req, const httplib::ContentReader& reader, httplib::Response& res,
+              bool cookie) {
+  if (cookie && !same_origin(req, ctx.config.server.tls_cert.has_value()))
+    return send_error(res, 403, "permission_denied", "this sign-in came from another site; the proxy refuses it");
   auto body = read_json_body(reader, res);
   if (!body) return;
   auto name = string_field(*body, "name", res);
@@ -68,6 +84,7 @@ void do_login(Context& ctx, const httplib::ContentReader& reader, httplib::Respo
   auto ok = check_password(user ? &*user : nullptr, password->substr(0, kMaxPasswordBytes));
   if (!ok) return send_error(res, ok.error());
   if (!*ok) return send_error(res, 401, "unauthenticated", "wrong name or password");
+  if (cookie) return answer_with_cookie(ctx, **db, *user, res);
   answer_with_token(ctx, **db, *user, 200, res);
 }
 
@@ -79,8 +96,12 @@ void add_auth_routes(httplib::Server& server, Context& ctx) {
                 do_register(ctx, reader, res);
               });
   server.Post("/api/v1/auth/login",
-              [&ctx](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
-                do_login(ctx, reader, res);
+              [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                do_login(ctx, req, reader, res, false);
+              });
+  server.Post("/api/v1/auth/web-login",
+              [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                do_login(ctx, req, reader, res, true);
               });
   server.Get("/api/v1/auth/whoami", [&ctx](const httplib::Request& req, httplib::Response& res) {
     auto db = ctx.db->acquire();
@@ -90,7 +111,12 @@ void add_auth_routes(httplib::Server& server, Context& ctx) {
     if (!user) return;
     auto session = ledger::lookup_session(**db, digest, ctx.now_ms());
     if (!session) return send_error(res, session.error());
-    send_json(res, 200, {{"user", user_json(*user)}, {"expires_at_ms", session->expires_at_ms}});
+    json answer = {{"user", user_json(*user)}, {"expires_at_ms", session->expires_at_ms}};
+    // A page signed in by cookie learns its CSRF token here (other sites cannot read this).
+    if (!req.has_header("Authorization"))
+      if (auto cookie = session_cookie(req)) answer["csrf_token"] = csrf_token(*cookie);
+    res.set_header("Cache-Control", "no-store");
+    send_json(res, 200, answer);
   });
   server.Post("/api/v1/auth/logout",
               [&ctx](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -100,6 +126,8 @@ void add_auth_routes(httplib::Server& server, Context& ctx) {
                 std::string digest;
                 if (!authenticate(ctx, **db, req, res, &digest)) return;
                 if (auto r = ledger::delete_session(**db, digest); !r) return send_error(res, r.error());
+                if (!req.has_header("Authorization"))
+                  res.set_header("Set-Cookie", session_cookie_header("", 0, ctx.config.server.tls_cert.has_value()));
                 res.status = 204;
               });
 }

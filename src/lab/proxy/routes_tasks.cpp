@@ -111,6 +111,7 @@ void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) 
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  if (const std::string name = req.get_param_value("name"); !name.empty()) q.name_contains = name;
   if (req.has_param("before")) {
     auto cursor = visible_task(**db, *user, req.get_param_value("before"));
     if (!cursor) return send_error(res, 400, "invalid_argument", "parameter 'before' is not one of your task ids");

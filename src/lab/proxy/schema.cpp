@@ -8,7 +8,7 @@
 namespace lab::proxy {
 namespace {
 
-constexpr std::array<ledger::Migration, 1> kMigrations = {{
+constexpr std::array<ledger::Migration, 2> kMigrations = {{
     {1,
      // What the proxy knows about a task beyond the ledger's row: the snapshot it runs and
      // the shell line sent to the remote.
@@ -31,6 +31,16 @@ constexpr std::array<ledger::Migration, 1> kMigrations = {{
      "  key  TEXT PRIMARY KEY,"
      "  size INTEGER NOT NULL,"
      "  hash TEXT NOT NULL) STRICT, WITHOUT ROWID;"},
+    {2,
+     // A task's metrics lines (docs/metrics.md), kept like its log: length and chunks.
+     "CREATE TABLE proxy_metrics ("
+     "  task_id TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,"
+     "  length  INTEGER NOT NULL CHECK (length >= 0)) STRICT, WITHOUT ROWID;"
+     "CREATE TABLE proxy_metric_chunks ("
+     "  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,"
+     "  start   INTEGER NOT NULL CHECK (start >= 0),"
+     "  data    BLOB NOT NULL,"
+     "  PRIMARY KEY (task_id, start)) STRICT, WITHOUT ROWID;"},
 }};
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <lab/sys/clock.hpp>
 #include <lab/transport/transport.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -71,6 +72,11 @@ class Core final : public ExecutorSink {
   void started(const std::string& task_id, int attempt, const std::string& where, std::int64_t at_ms) override;
   void log(const std::string& task_id, int attempt, std::string_view bytes) override;
   void finished(const std::string& task_id, int attempt, const ExecOutcome& outcome) override;
+  void metrics(const std::string& task_id, int attempt, std::string_view lines) override;  // core_feeds.cpp
+
+  // Sends the executor's pool (Executor::pool) as a pool_snapshot when it changed, or when
+  // `refresh` has passed since the last one. Called by the remote's pool thread.
+  void announce_pool(std::chrono::milliseconds refresh);  // core_feeds.cpp
 
  private:
   // Runs `body` in one transaction on the shared connection, then wakes the outbox. Failures
@@ -112,6 +118,10 @@ class Core final : public ExecutorSink {
   std::unique_ptr<envs::Builder> envs_;  // null when the executor's runners build environments (workers)
   std::mutex env_mu_;
   std::map<std::string, envs::EnvLease> env_leases_;  // guarded by env_mu_; by task id, while the task runs
+
+  std::mutex pool_mu_;                      // held by announce_pool
+  std::vector<proto::PoolSlot> last_pool_;  // guarded by pool_mu_: the last snapshot sent
+  std::int64_t last_pool_ms_ = 0;           // guarded by pool_mu_: when it was sent (0 = never)
 
   std::mutex flow_mu_;
   std::mutex db_mu_;

@@ -89,6 +89,12 @@ class Pool {
   Result<void> started(const std::string& task_id, int attempt, std::int64_t at_ms);
   // Appends the part of `data` not received before; returns the attempt's bytes received.
   Result<std::int64_t> logs(const std::string& task_id, int attempt, std::int64_t offset, std::string_view data);
+  // Passes on the part of `data` (whole metrics lines) not received before; returns the
+  // attempt's metrics bytes received. After a remote restart the count starts again at
+  // the worker's offset (lines sent before the restart are not asked for again).
+  Result<std::int64_t> metrics(const std::string& task_id, int attempt, std::int64_t offset, std::string_view data);
+  // What each registered worker holds now, for the admin page (Executor::pool).
+  std::vector<PoolEntry> entries();
   // Checks that the attempt is current (before an upload is unpacked) ...
   Result<void> check_current(const std::string& task_id, int attempt);
   // ... and records its result keys once stored.
@@ -114,6 +120,8 @@ class Pool {
     std::vector<int> gpus;
     bool cancel = false;
     std::optional<std::vector<std::string>> result_keys;
+    int metrics_attempt = 0;         // the attempt `metrics_bytes` counts for
+    std::int64_t metrics_bytes = 0;  // metrics bytes of that attempt received
   };
 
   Result<Worker*> worker_locked(const std::string& worker_id);

@@ -21,6 +21,10 @@ namespace {
 constexpr std::chrono::milliseconds kReceiveSlice{500};
 // Pause after a failed receive (peer down, disk error) before trying again.
 constexpr std::chrono::milliseconds kRetryPause{1000};
+// How often the compute pool is looked at (sent to the proxy when it changed), and the
+// longest the proxy goes without a fresh snapshot.
+constexpr std::chrono::milliseconds kPoolCheck{2000};
+constexpr std::chrono::milliseconds kPoolRefresh{15000};
 
 transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
   transport::Options o = transport::options_from_config(c.transport, c.storage, c.database.path, "is `lab proxy` running?");
@@ -84,6 +88,7 @@ class RemoteImpl final : public Remote {
     preparer_ = std::thread([this] { prepare_loop(); });
     if (auto r = core_->recover(); !r) return fail_with_context(r.error(), "resuming the ledger's tasks");
     consumer_ = std::thread([this] { consume_loop(); });
+    pool_ = std::thread([this] { pool_loop(); });
     return {};
   }
 
@@ -99,6 +104,7 @@ class RemoteImpl final : public Remote {
     cv_.notify_all();
     if (consumer_.joinable()) consumer_.join();
     if (preparer_.joinable()) preparer_.join();
+    if (pool_.joinable()) pool_.join();
     if (executor_) executor_->stop();
     executor_.reset();
     core_.reset();
@@ -122,6 +128,17 @@ class RemoteImpl final : public Remote {
       lock.unlock();
       core_->prepare(id);
       lock.lock();
+    }
+  }
+
+  // The admin page's compute pool: a snapshot to the proxy when it changes (docs/messages.md).
+  void pool_loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      core_->announce_pool(kPoolRefresh);
+      lock.lock();
+      cv_.wait_for(lock, kPoolCheck, [&] { return stopping_; });
     }
   }
 
@@ -159,7 +176,7 @@ class RemoteImpl final : public Remote {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<Executor> executor_;
-  std::thread consumer_, preparer_;
+  std::thread consumer_, preparer_, pool_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;                 // guarded by mu_

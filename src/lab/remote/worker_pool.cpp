@@ -26,6 +26,8 @@ class WorkerPool final : public Executor {
       : db_(std::move(db)), pool_(std::move(options), *ctx.sink, *db_, clock, ctx.log) {}
   ~WorkerPool() override { stop(); }
 
+  std::vector<PoolEntry> pool() override { return pool_.entries(); }
+
   Result<void> start(const ExecutorContext& ctx) {
     net::ServerOptions so;
     so.host = ctx.config.workers.host;

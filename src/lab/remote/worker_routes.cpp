@@ -193,16 +193,20 @@ void add_worker_routes(net::Server& server, Pool& pool, storage::Storage& storag
     if (auto s = pool.started(r.matches.at(0), static_cast<int>(*attempt), *at); !s) return std::unexpected(s.error());
     return ok();
   }));
-  server.route("POST", task + "/logs", json_route([&pool](const net::Request& r, const nlohmann::json& b) -> Result<net::Response> {
-    auto attempt = int_field(b, "attempt");
-    auto offset = int_field(b, "offset");
-    if (!attempt) return std::unexpected(attempt.error());
-    if (!offset) return std::unexpected(offset.error());
-    if (!b.contains("data") || !b["data"].is_string()) return fail(Errc::invalid_argument, "field 'data' must be a string");
-    auto got = pool.logs(r.matches.at(0), static_cast<int>(*attempt), *offset, b["data"].get_ref<const std::string&>());
-    if (!got) return std::unexpected(got.error());
-    return ok({{"received", *got}});
-  }));
+  // Log and metrics bytes of an attempt: {"attempt", "offset", "data"} -> {"received"}.
+  using Append = Result<std::int64_t> (Pool::*)(const std::string&, int, std::int64_t, std::string_view);
+  for (auto [tail, append] : {std::pair<const char*, Append>{"/logs", &Pool::logs}, {"/metrics", &Pool::metrics}}) {
+    server.route("POST", task + tail, json_route([&pool, append](const net::Request& r, const nlohmann::json& b) -> Result<net::Response> {
+      auto attempt = int_field(b, "attempt");
+      auto offset = int_field(b, "offset");
+      if (!attempt) return std::unexpected(attempt.error());
+      if (!offset) return std::unexpected(offset.error());
+      if (!b.contains("data") || !b["data"].is_string()) return fail(Errc::invalid_argument, "field 'data' must be a string");
+      auto got = (pool.*append)(r.matches.at(0), static_cast<int>(*attempt), *offset, b["data"].get_ref<const std::string&>());
+      if (!got) return std::unexpected(got.error());
+      return ok({{"received", *got}});
+    }));
+  }
   server.route_upload("PUT", task + "/results", kMaxResultsBytes,
                       [&pool, &storage, scratch_dir](const net::Request& r, const net::BodyReader& read_body) {
                         return results(pool, storage, scratch_dir, r, read_body);

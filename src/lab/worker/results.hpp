@@ -12,7 +12,7 @@
 namespace lab::worker {
 
 // The metrics file every task may write ($LAB_METRICS); always part of the results.
-inline constexpr const char* kMetricsPath = ".lab/metrics.jsonl";
+inline constexpr const char* kMetricsPath = ".lab-metrics.jsonl";
 
 // Whether `path` (relative to the task folder, '/'-separated) matches one glob of
 // `patterns`. A glob matches a path, or any folder above it: "outputs/" (a trailing '/' =

@@ -1,10 +1,12 @@
 #include "task_job.hpp"
 
 #include "log_shipper.hpp"
+#include "metrics_follower.hpp"
 #include "results.hpp"
 #include "task_env.hpp"
 
 #include <lab/archive/archive.hpp>
+#include <lab/remote/executor.hpp>
 #include <lab/sys/clock.hpp>
 #include <lab/util/strings.hpp>
 #include <lab/worker/task_runner.hpp>
@@ -65,6 +67,18 @@ void TaskJob::say(const std::string& text) {
   if (context_.say) context_.say("task " + assignment_.task_id + " (attempt " + std::to_string(assignment_.attempt) + "): " + text);
 }
 
+PostBatch TaskJob::poster(const std::string& tail) {
+  return [this, tail](std::uint64_t offset, const std::string& data) {
+    json body{{"attempt", assignment_.attempt}, {"offset", offset}, {"data", data}};
+    return client_->post(path(tail), body.dump());
+  };
+}
+
+ShipperOptions TaskJob::shipper_options() const {
+  return {context_.tuning.log_interval, context_.tuning.log_batch_bytes, context_.tuning.retry_first,
+          context_.tuning.retry_max};
+}
+
 std::string TaskJob::path(const std::string& tail) const { return "/worker/v1/tasks/" + assignment_.task_id + "/" + tail; }
 
 Answer TaskJob::call(const std::string& what, const std::function<Result<net::HttpResponse>()>& fn,
@@ -90,14 +104,8 @@ void TaskJob::run() {
   std::error_code ec;
   fs::remove_all(folder, ec);
 
-  ShipperOptions so{context_.tuning.log_interval, context_.tuning.log_batch_bytes, context_.tuning.retry_first,
-                    context_.tuning.retry_max};
   LogShipper log(
-      [this](std::uint64_t offset, const std::string& data) {
-        json body{{"attempt", assignment_.attempt}, {"offset", offset}, {"data", data}};
-        return client_->post(path("logs"), body.dump());
-      },
-      so,
+      poster("logs"), shipper_options(),
       [this] {
         gone_ = true;
         cancel();
@@ -179,6 +187,12 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log,
   RunnerOptions options;
   options.grace = context_.tuning.grace;
   options.use_cgroups = context_.tuning.use_cgroups;
+  // The task's metrics (docs/metrics.md): LAB_METRICS names the file; its lines go to the
+  // remote like the log, by their own shipper (a missing route just stops them).
+  const fs::path metrics_file = fs::absolute(folder) / remote::kMetricsFile;  // the runner exports it
+  LogShipper metrics(poster("metrics"), shipper_options(), [] {}, [this](const std::string& s) { say(s); });
+  MetricsFollower follower(metrics_file, context_.tuning.log_interval, [&metrics](std::string line) { metrics.add(std::move(line)); },
+                           [this](const std::string& s) { note(s); });
   TaskRunner runner(request, [&log](const std::string& line) { log.add(line); }, options);
   if (auto started = runner.start(); !started) {
     end.reason = "could not start the command: " + started.error().message;
@@ -205,11 +219,16 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log,
   };
   if (shipping) (void)opening();
   else log.start(opening);
+  metrics.start();
+  follower.start();
   RunOutcome out = runner.wait();
   {
     std::lock_guard lock(mu_);
     runner_ = nullptr;
   }
+  follower.stop();
+  if (gone_ || stopper_.stopped()) metrics.abandon();
+  else metrics.finish();
   end.exit_code = out.status.shell_code();
   end.signal = out.status.signaled ? out.status.signal : 0;
   end.reason = out.reason;

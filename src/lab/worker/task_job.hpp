@@ -5,6 +5,7 @@
 
 #include "assignment.hpp"
 #include "calls.hpp"
+#include "log_shipper.hpp"
 
 #include <lab/net/client.hpp>
 #include <lab/worker/agent.hpp>
@@ -79,6 +80,9 @@ class TaskJob {
   void note(const std::string& text);  // a "lab" line in the task's log
   void say(const std::string& text);   // a line in the agent's log, naming the task
   std::string path(const std::string& tail) const;  // "/worker/v1/tasks/<id>/<tail>"
+  // Posts a batch of the attempt's log ("logs") or metrics ("metrics") bytes.
+  PostBatch poster(const std::string& tail);
+  ShipperOptions shipper_options() const;
 
   const Assignment assignment_;
   const JobContext context_;

@@ -13,7 +13,8 @@ TEST_CASE("every message type survives a trip through its envelope") {
   StatusResponse resp{{{"t1", TaskStatus::queued, "42", std::nullopt, 5}}};
   std::vector<Message> all = {submit, CancelTask{"t1", "alice"}, QueryStatus{{"t1", "t2"}}, update, done,
                               resp, LogChunk{"t1", 100, "epoch 1\n", "stderr"}, Heartbeat{"proxy", 123},
-                              Ack{"abc"}};
+                              Ack{"abc"}, MetricsChunk{"t1", 42, "{\"step\": 1, \"loss\": 0.5}\n"},
+                              PoolSnapshot{"workers", 99, {{"w1", "worker", "mixed", 2, 1, 8, 3, 1 << 20, {"t1"}, "worker registration"}}}};
   for (const auto& m : all) {
     Envelope e = encode(m, 1000);
     CHECK(e.type == type_of(m));
@@ -56,6 +57,11 @@ TEST_CASE("a malformed body is refused with a message naming the field") {
   r = decode(e);
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("log_chunk: field 'offset' must be at least 0") != std::string::npos);
+
+  e = make_envelope("pool_snapshot", {{"executor", "workers"}, {"at_ms", 1}, {"slots", {{{"name", "w1"}}}}}, 1);
+  r = decode(e);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("pool_snapshot.slots[0]: field 'kind' is missing") != std::string::npos);
 
   e = make_envelope("query_status", {{"task_ids", {"a", 3}}}, 1);
   r = decode(e);

@@ -88,7 +88,10 @@ struct Cluster {
     REQUIRE(proxy->send(transport::kToRemote, proto::encode(proto::CancelTask{id, "ada"}, 1)));
   }
 
-  // Receives to_local messages until one satisfies `done` (or 10 s pass); returns all so far.
+  std::vector<proto::PoolSnapshot> pools;  // pool_snapshot messages, in arrival order
+
+  // Receives to_local messages until one satisfies `done` (or 10 s pass); returns all so far
+  // (pool snapshots go to `pools` instead).
   template <class Done>
   std::vector<proto::Message> until(Done done) {
     const auto end = std::chrono::steady_clock::now() + 10s;
@@ -98,7 +101,10 @@ struct Cluster {
       REQUIRE(got);
       if (!*got) continue;
       REQUIRE(proxy->ack(transport::kToLocal, (*got)->id));
-      received.push_back(proto::decode(**got).value());
+      auto message = proto::decode(**got).value();
+      // The compute pool's snapshots are a feed of their own, beside the tasks' messages.
+      if (auto* p = std::get_if<proto::PoolSnapshot>(&message)) pools.push_back(*p);
+      else received.push_back(std::move(message));
     }
     FAIL("the expected message did not arrive");
     return received;
@@ -167,6 +173,19 @@ TEST_CASE("remote: a submitted task is prepared, run by a worker, and reported w
   CHECK(a["memory_bytes"] == 8192ll << 20);
   CHECK(w.post("tasks/" + kTask + "/started", {{"attempt", 1}}).first == 200);
   c.until_status(kTask, proto::TaskStatus::running);
+  // The admin page's compute pool: the worker with the task on it, numbers labelled.
+  const proto::PoolSlot* slot = nullptr;
+  c.until([&](const proto::Message&) {
+    for (const auto& p : c.pools)
+      for (const auto& s : p.slots)
+        if (!s.task_ids.empty() && s.task_ids[0] == kTask) slot = &s;
+    return slot != nullptr;
+  });
+  REQUIRE(slot);
+  CHECK(slot->kind == "worker");
+  CHECK(slot->cpus_allocated >= 1);
+  CHECK(slot->source.find("worker registration") != std::string::npos);
+  CHECK(c.pools.back().executor == "workers");
   CHECK(w.post("tasks/" + kTask + "/logs", {{"attempt", 1}, {"offset", 0}, {"data", "x out epoch 1\n"}}).first == 200);
   CHECK(w.post("tasks/" + kTask + "/logs", {{"attempt", 1}, {"offset", 14}, {"data", "x out epoch 2\n"}}).first == 200);
   CHECK(w.put_results(kTask, 1, c.results_archive()) == 200);

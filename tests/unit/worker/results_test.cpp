@@ -38,10 +38,10 @@ TEST_CASE("result_files lists matching regular files and the metrics file, never
   std::ofstream(dir / "outputs" / "a.txt") << "a";
   std::ofstream(dir / "outputs" / "sub" / "b.txt") << "b";
   std::ofstream(dir / "train.py") << "code";
-  std::ofstream(dir / ".lab" / "metrics.jsonl") << "{}\n";
+  std::ofstream(dir / ".lab-metrics.jsonl") << "{}\n";
   fs::create_symlink("/etc/passwd", dir / "outputs" / "leak");
   CHECK(result_files(dir, {"outputs/"}) ==
-        std::vector<std::string>{".lab/metrics.jsonl", "outputs/a.txt", "outputs/sub/b.txt"});
+        std::vector<std::string>{".lab-metrics.jsonl", "outputs/a.txt", "outputs/sub/b.txt"});
 
   auto packed = pack_results(dir, {"outputs/"}, dir / "r.tar.zst");
   REQUIRE_MESSAGE(packed, packed.error().message);

@@ -75,7 +75,7 @@ TEST_CASE("the command sees lab's variables, runs in its workdir, and its lines 
   CHECK(lines[0] == std::filesystem::canonical(dir / "src").string());
   CHECK(lines[1] == "t-1 1 [2,3] hi");
   CHECK(lines[2] == (dir / "outputs").string());
-  CHECK(lines[3] == (dir / ".lab" / "metrics.jsonl").string());
+  CHECK(lines[3] == (std::filesystem::absolute(dir) / ".lab-metrics.jsonl").string());
   CHECK(log.of("err") == std::vector<std::string>{"oops"});
   CHECK(std::filesystem::is_directory(dir / "outputs"));
   std::regex shape(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (out|err|lab) .*\n)");
