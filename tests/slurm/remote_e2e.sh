@@ -123,12 +123,25 @@ as alice logs "$ID"
 expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
 expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
 expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
-# ... and killed right after a submit, before the job started.
+# ... and killed while the job waits in Slurm's queue (behind one holding every CPU): the
+# restarted remote hands the queued task over again and must find its job, not sbatch anew.
+submit_run --cpus "$CPUS" 'sleep 60'
+BLOCKER=$ID
+wait_state alice "$BLOCKER" running 30
 submit_run 'echo after the restart'
+for ((i = 0; i < 100; i++)); do
+  [[ "$(task_field alice "$ID" .reason)" == *"waiting for resources"* ]] && break
+  sleep 0.2
+done
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "the waiting task has its Slurm job"
 kill9 remote
 start_role remote
+sleep 1
+as alice cancel "$BLOCKER"
 wait_state alice "$ID" completed 60
-expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for a task submitted around a restart"
+as alice logs "$ID"
+expect_contains "$OUT" "after the restart" "the job that waited across the restart ran"
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for a task queued across a restart: no second sbatch"
 cluster_down
 PIDS=()
 
