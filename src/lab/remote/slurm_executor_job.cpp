@@ -230,6 +230,16 @@ void SlurmExecutor::finish(SlurmJob job, std::optional<slurm::JobStatus> seen) {
       return;
     }
   }
+  if (final_st && !slurm::is_final(final_st->state) && !(seen && slurm::is_final(seen->state))) {
+    // Missing from one squeue answer but alive (e.g. a line squeue printed mid-transition):
+    // keep watching it.
+    say("job " + job.job_id + " was missing from squeue's answer but Slurm says " + final_st->raw_state +
+        "; still watching it");
+    std::lock_guard lock(mu_);
+    auto [it, _] = jobs_.emplace(job.task.task_id, std::move(job));
+    (void)apply_locked(it->second, *final_st);
+    return;
+  }
   slurm::JobStatus st = final_st ? *final_st : seen ? *seen : slurm::JobStatus{};
   if (!final_st && !seen) st.state = slurm::JobState::unknown;
   if (!job.started && st.elapsed_s > 0) {
