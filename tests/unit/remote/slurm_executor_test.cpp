@@ -322,3 +322,25 @@ TEST_CASE("slurm executor: pool() reads sinfo at most once per poll interval") {
   CHECK(again.size() == 1);
   CHECK(s.runner->count("sinfo") == 1);
 }
+
+TEST_CASE("slurm executor: a job missing from squeue's answer but alive in scontrol is watched on") {
+  Slurm s("slurm-missing-line");
+  s.runner->reply("sbatch", 0, "80\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=80 JobState=RUNNING Reason=None ExitCode=0:0 RunTime=00:00:02\n";
+  }
+  s.squeue("");  // squeue leaves the job out; scontrol still knows it runs
+  auto t = s.task("m");
+  REQUIRE(s.executor->submit(t));
+  REQUIRE(eventually([&] { return s.sink.has("started m 1 80"); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(s.sink.has("finished m"));
+  append(t.folder / ".lab-slurm" / "exit_code", "0\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=80 JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:05\n";
+  }
+  REQUIRE(eventually([&] { return s.sink.has("finished m 1 completed"); }));
+  CHECK(s.runner->count("sbatch") == 1);
+}
