@@ -70,7 +70,7 @@ expect_eq "$RC" 0 "pull answers: $OUT"
 expect_eq "$(cat "$T/pulled/outputs/answer.txt")" 42 "the result file came back"
 
 # 2. A failing command: FAILED with its own exit code, as Slurm recorded it.
-submit_run 'echo about to fail; echo oops on stderr >&2; exit 3'
+submit_run 'echo about to fail; echo "secret=[${LAB_WORKER_TOKEN:-}]"; echo oops on stderr >&2; exit 3'
 wait_state alice "$ID" failed 30
 expect_eq "$(task_field alice "$ID" .exit_code)" 3 "the failing command's exit code"
 JOB=$(jobs_named "$ID")
@@ -78,6 +78,7 @@ expect_eq "$(slurm_field "$JOB" ExitCode)" "3:0" "scontrol has the same exit cod
 as alice logs "$ID"
 expect_contains "$OUT" "about to fail" "the failed job's output is its log"
 expect_contains "$OUT" "oops on stderr" "stderr is in the log too"
+expect_contains "$OUT" "secret=[]" "the remote's secrets (here its workers token) do not reach the job"
 
 # 3. A GPU request on this GPU-less node: refused in plain words, Slurm's text kept.
 submit_run --gpus 1 'echo never'

@@ -8,6 +8,7 @@
 
 #include <lab/sys/clock.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace lab::remote {
@@ -17,6 +18,10 @@ namespace {
 
 // The folder in the task folder that holds the job's script, output and exit code.
 constexpr const char* kJobDir = ".lab-slurm";
+
+// What a job takes from the remote's environment (sbatch --export).
+constexpr std::string_view kExportedVariables =
+    "--export=PATH,LD_LIBRARY_PATH,HOME,USER,LOGNAME,LANG,LC_ALL,TZ,TMPDIR,SHELL";
 
 // Hands on what `f` holds beyond `carry`: whole lines, or everything when `final`.
 // Returns the bytes to hand on (possibly empty).
@@ -63,6 +68,11 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   r.qos = t.high_priority && cfg_.qos_high ? cfg_.qos_high : cfg_.qos;
   r.account = cfg_.account;
   r.extra_sbatch = cfg_.extra_sbatch;
+  // The job gets only these of the remote's variables, never its secrets (storage keys,
+  // tokens); the script exports the task's own. An --export in extra_sbatch replaces this.
+  if (std::none_of(r.extra_sbatch.begin(), r.extra_sbatch.end(),
+                   [](const std::string& a) { return a.rfind("--export", 0) == 0; }))
+    r.extra_sbatch.insert(r.extra_sbatch.begin(), std::string(kExportedVariables));
   r.workdir = t.folder;
   r.command = t.command;
   r.env = t.env;

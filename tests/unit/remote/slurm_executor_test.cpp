@@ -141,6 +141,8 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   CHECK(script.find("--job-name=lab-t1-1") != std::string::npos);
   CHECK(script.find("--partition=debug") != std::string::npos);
   CHECK(script.find("--gres") == std::string::npos);  // no GPUs asked
+  // Only harmless variables of the remote's environment reach the job.
+  CHECK(script.find("#SBATCH --export=PATH,LD_LIBRARY_PATH,HOME,") != std::string::npos);
   CHECK(script.find("LAB_METRICS='" + (t.folder / ".lab-metrics.jsonl").string() + "'") != std::string::npos);
   CHECK(script.find("VIRTUAL_ENV='" + t.python_env.string() + "'") != std::string::npos);
   CHECK(script.find("PATH='" + (t.python_env / "bin").string() + ":") != std::string::npos);
