@@ -70,13 +70,15 @@ expect_eq "$RC" 0 "pull answers: $OUT"
 expect_eq "$(cat "$T/pulled/outputs/answer.txt")" 42 "the result file came back"
 
 # 2. A failing command: FAILED with its own exit code, as Slurm recorded it.
-submit_run 'echo about to fail; exit 3'
+submit_run 'echo about to fail; echo "secret=[${LAB_WORKER_TOKEN:-}]"; echo oops on stderr >&2; exit 3'
 wait_state alice "$ID" failed 30
 expect_eq "$(task_field alice "$ID" .exit_code)" 3 "the failing command's exit code"
 JOB=$(jobs_named "$ID")
 expect_eq "$(slurm_field "$JOB" ExitCode)" "3:0" "scontrol has the same exit code"
 as alice logs "$ID"
 expect_contains "$OUT" "about to fail" "the failed job's output is its log"
+expect_contains "$OUT" "oops on stderr" "stderr is in the log too"
+expect_contains "$OUT" "secret=[]" "the remote's secrets (here its workers token) do not reach the job"
 
 # 3. A GPU request on this GPU-less node: refused in plain words, Slurm's text kept.
 submit_run --gpus 1 'echo never'
@@ -122,12 +124,25 @@ as alice logs "$ID"
 expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
 expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
 expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
-# ... and killed right after a submit, before the job started.
+# ... and killed while the job waits in Slurm's queue (behind one holding every CPU): the
+# restarted remote hands the queued task over again and must find its job, not sbatch anew.
+submit_run --cpus "$CPUS" 'sleep 60'
+BLOCKER=$ID
+wait_state alice "$BLOCKER" running 30
 submit_run 'echo after the restart'
+for ((i = 0; i < 100; i++)); do
+  [[ "$(task_field alice "$ID" .reason)" == *"waiting for resources"* ]] && break
+  sleep 0.2
+done
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "the waiting task has its Slurm job"
 kill9 remote
 start_role remote
+sleep 1
+as alice cancel "$BLOCKER"
 wait_state alice "$ID" completed 60
-expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for a task submitted around a restart"
+as alice logs "$ID"
+expect_contains "$OUT" "after the restart" "the job that waited across the restart ran"
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for a task queued across a restart: no second sbatch"
 cluster_down
 PIDS=()
 
@@ -137,17 +152,20 @@ expect_rc 1 "$LAB" demo --dir "$T/demo" --port 0 --config "$T/bad.toml"
 expect_contains "$OUT" "bad.toml:2" "a bad demo config names the file and line"
 expect_contains "$OUT" "slurm" "... and the known types"
 printf '[executor]\ntype = "slurm"\npoll_interval_ms = 250\n' > "$T/demo.toml"
+unset LAB_PROXY_URL  # the demo saved its own address with the credentials
 export LAB_CONFIG_DIR="$T/users/demo"
 "$LAB" demo --dir "$T/demo" --port 0 --config "$T/demo.toml" >"$T/demo.out" 2>&1 &
 DEMO=$!
 PIDS[demo]=$DEMO
-for ((i = 0; i < 100; i++)); do grep -q 'proxy: http' "$T/demo.out" && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do grep -qs 'proxy: http' "$T/demo.out" && break; sleep 0.1; done
 expect_contains "$(cat "$T/demo.out")" "tasks run on Slurm" "the demo says Slurm runs the tasks"
 mkdir -p "$T/demo-proj" && cd "$T/demo-proj"
 set +e; OUT=$("$LAB" run --wait -- echo hello from the demo 2>&1); RC=$?; set -e
 expect_eq "$RC" 0 "a task through the demo on Slurm: $OUT"
 expect_contains "$OUT" "hello from the demo" "its output"
 as_json demo list --json
-DID=$(jq -r '(.tasks // .)[0].id' <<<"$OUT")
-expect_eq "$(jobs_named "$DID" | wc -l)" 1 "the demo's task ran as a Slurm job"
+DID=$(jq -r 'if type == "array" then .[0].id else .tasks[0].id end' <<<"$OUT")
+# (task ids restart with the demo's own proxy: pick its job by the folder it ran in)
+expect_eq "$(squeue -h -t all -o '%j %Z' | awk -v id="$DID" -v dir="$T/demo/" 'index($1, id) && index($2, dir) == 1' | wc -l)" 1 \
+  "the demo's task ran as one Slurm job in the demo's folder"
 CHECKS=$((CHECKS + 1)); ! ls "$T/demo/workers"/* >/dev/null 2>&1 || fail "the Slurm demo started workers"

@@ -191,7 +191,9 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
 
 Checked<DemoConfig> parse_demo(std::string_view source, std::string_view file, const std::filesystem::path& base) {
   DemoConfig c;
-  Schema s{{executor_table(c.executor), storage_table(c.storage, base)}};
+  Table storage = storage_table(c.storage, base);
+  storage.required = false;  // without it the demo keeps its data under --dir
+  Schema s{{executor_table(c.executor), std::move(storage)}};
   Outcome out = apply(source, file, s);
   if (out.parsed) {
     c.has_storage = out.has("storage");

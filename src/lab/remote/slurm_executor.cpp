@@ -8,6 +8,7 @@
 #include <lab/sys/clock.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace lab::remote {
 

@@ -8,6 +8,7 @@
 
 #include <lab/sys/clock.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace lab::remote {
@@ -17,6 +18,10 @@ namespace {
 
 // The folder in the task folder that holds the job's script, output and exit code.
 constexpr const char* kJobDir = ".lab-slurm";
+
+// What a job takes from the remote's environment (sbatch --export).
+constexpr std::string_view kExportedVariables =
+    "--export=PATH,LD_LIBRARY_PATH,HOME,USER,LOGNAME,LANG,LC_ALL,TZ,TMPDIR,SHELL";
 
 // Hands on what `f` holds beyond `carry`: whole lines, or everything when `final`.
 // Returns the bytes to hand on (possibly empty).
@@ -63,6 +68,11 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   r.qos = t.high_priority && cfg_.qos_high ? cfg_.qos_high : cfg_.qos;
   r.account = cfg_.account;
   r.extra_sbatch = cfg_.extra_sbatch;
+  // The job gets only these of the remote's variables, never its secrets (storage keys,
+  // tokens); the script exports the task's own. An --export in extra_sbatch replaces this.
+  if (std::none_of(r.extra_sbatch.begin(), r.extra_sbatch.end(),
+                   [](const std::string& a) { return a.rfind("--export", 0) == 0; }))
+    r.extra_sbatch.insert(r.extra_sbatch.begin(), std::string(kExportedVariables));
   r.workdir = t.folder;
   r.command = t.command;
   r.env = t.env;
@@ -229,6 +239,16 @@ void SlurmExecutor::finish(SlurmJob job, std::optional<slurm::JobStatus> seen) {
       jobs_.emplace(job.task.task_id, std::move(job));
       return;
     }
+  }
+  if (final_st && !slurm::is_final(final_st->state) && !(seen && slurm::is_final(seen->state))) {
+    // Missing from one squeue answer but alive (e.g. a line squeue printed mid-transition):
+    // keep watching it.
+    say("job " + job.job_id + " was missing from squeue's answer but Slurm says " + final_st->raw_state +
+        "; still watching it");
+    std::lock_guard lock(mu_);
+    auto [it, _] = jobs_.emplace(job.task.task_id, std::move(job));
+    (void)apply_locked(it->second, *final_st);
+    return;
   }
   slurm::JobStatus st = final_st ? *final_st : seen ? *seen : slurm::JobStatus{};
   if (!final_st && !seen) st.state = slurm::JobState::unknown;

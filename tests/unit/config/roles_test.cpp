@@ -215,3 +215,25 @@ TEST_CASE("worker.toml loaded for `lab worker`: remote and token may come from t
   CHECK(strict.error().size() == 2);  // 'remote' and 'token' missing
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("lab demo --config: remote.toml's [executor] and [storage], nothing else") {
+  auto ok = parse_demo("[executor]\ntype = \"slurm\"\npartition = \"debug\"\nsbatch = \"bin/sbatch\"\n", "demo.toml", "/etc/lab");
+  REQUIRE_MESSAGE(ok, (ok ? std::string() : all_text(ok.error())));
+  CHECK(ok->executor.type == "slurm");
+  CHECK(ok->executor.partition == "debug");
+  CHECK(ok->executor.sbatch == "/etc/lab/bin/sbatch");  // paths as in remote.toml
+  CHECK_FALSE(ok->has_storage);
+
+  auto with_storage = parse_demo("[storage]\nroot = \"data\"\n", "demo.toml", "/etc/lab");
+  REQUIRE(with_storage);
+  CHECK(with_storage->has_storage);
+  CHECK(with_storage->storage.root == "/etc/lab/data");
+  CHECK(with_storage->executor.type == "workers");
+
+  auto bad = parse_demo("[executor]\ntype = \"slrum\"\n[workers]\ntoken = \"x\"\n", "demo.toml", "/etc/lab");
+  REQUIRE_FALSE(bad);
+  const std::string text = all_text(bad.error());
+  CHECK(text.find("demo.toml:2") != std::string::npos);  // the bad type, at its line
+  CHECK(text.find("slurm") != std::string::npos);
+  CHECK(text.find("demo.toml:3") != std::string::npos);  // [workers] has no place here
+}

@@ -23,10 +23,42 @@ namespace {
 const char* kConfig = "JobCompType = jobcomp/filetxt\nAccountingStorageType = accounting_storage/none\n";
 const char* kDown = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n";
 
-void write_file(const fs::path& p, const std::string& text) {
+// Appends `text` to `p` (created with its folders), as a running job writes its files.
+void append(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
+  std::ofstream(p, std::ios::binary | std::ios::app) << text;
 }
+
+// A RecordingSink that also records metrics lines ("metrics t 1 <lines>").
+class Sink final : public ExecutorSink {
+ public:
+  void queued(const std::string& id, int a, const std::string& r) override { rec.queued(id, a, r); }
+  void requeued(const std::string& id, int a, int l, const std::string& n, const std::string& r) override {
+    rec.requeued(id, a, l, n, r);
+  }
+  void started(const std::string& id, int a, const std::string& w, std::int64_t at) override { rec.started(id, a, w, at); }
+  void log(const std::string& id, int a, std::string_view b) override { rec.log(id, a, b); }
+  void finished(const std::string& id, int a, const ExecOutcome& o) override { rec.finished(id, a, o); }
+  void metrics(const std::string& id, int a, std::string_view lines) override {
+    std::lock_guard lock(mu);
+    metric_lines.push_back(id + " " + std::to_string(a) + " " + std::string(lines));
+  }
+  bool has(const std::string& prefix) { return rec.has(prefix); }
+  std::vector<std::string> lines() { return rec.lines(); }
+  std::vector<std::string> metrics_seen() {
+    std::lock_guard lock(mu);
+    return metric_lines;
+  }
+  ExecOutcome last_outcome() {
+    std::lock_guard lock(rec.mu);
+    REQUIRE_FALSE(rec.outcomes.empty());
+    return rec.outcomes.back();
+  }
+
+  RecordingSink rec;
+  std::mutex mu;
+  std::vector<std::string> metric_lines;  // guarded by mu
+};
 
 // A Slurm executor on a scripted runner, local storage, a fast poll.
 struct Slurm {
@@ -89,7 +121,7 @@ struct Slurm {
   std::shared_ptr<FakeRunner> runner;
   config::RemoteConfig config;
   std::unique_ptr<storage::Storage> storage;
-  RecordingSink sink;
+  Sink sink;
   std::unique_ptr<Executor> executor;
   std::mutex mu;
   std::string scontrol_job;  // guarded by mu
@@ -100,6 +132,7 @@ struct Slurm {
 TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, results and exit code come back") {
   Slurm s("slurm-ok");
   s.runner->reply("sbatch", 0, "41\n");
+  s.squeue("41|PENDING|Priority|0|0:00|lab-t1-1|\n");
   auto t = s.task("t1");
   t.python_env = s.dir / "envs" / "e1";
   REQUIRE(s.executor->submit(t));
@@ -108,24 +141,30 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   CHECK(script.find("--job-name=lab-t1-1") != std::string::npos);
   CHECK(script.find("--partition=debug") != std::string::npos);
   CHECK(script.find("--gres") == std::string::npos);  // no GPUs asked
+  // Only harmless variables of the remote's environment reach the job.
+  CHECK(script.find("#SBATCH --export=PATH,LD_LIBRARY_PATH,HOME,") != std::string::npos);
   CHECK(script.find("LAB_METRICS='" + (t.folder / ".lab-metrics.jsonl").string() + "'") != std::string::npos);
   CHECK(script.find("VIRTUAL_ENV='" + t.python_env.string() + "'") != std::string::npos);
   CHECK(script.find("PATH='" + (t.python_env / "bin").string() + ":") != std::string::npos);
 
-  s.squeue("41|PENDING|Priority|0|0:00|lab-t1-1|\n");
-  REQUIRE(eventually([&] { return s.sink.has("queued t1 1 waiting"); }));
-  write_file(t.folder / ".lab-slurm" / "output.log", "epoch 1\nepo");
-  write_file(t.folder / ".lab-metrics.jsonl", "{\"step\": 1}\n{\"st");
+  REQUIRE(eventually([&] { return s.sink.has("queued t1 1 waiting for priority"); }));
+  append(t.folder / ".lab-slurm" / "output.log", "epoch 1\nepo");
+  append(t.folder / ".lab-metrics.jsonl", "{\"step\": 1}\n{\"st");
   s.squeue("41|RUNNING|None|0|0:01|lab-t1-1|\n");
   REQUIRE(eventually([&] { return s.sink.has("log t1 1 epoch 1\n"); }));
   CHECK(s.sink.has("started t1 1 41"));
   // Only whole lines: the half-written ones wait.
-  for (const auto& l : s.sink.lines()) CHECK(l.find("epo\n") == std::string::npos);
+  for (const auto& l : s.sink.lines()) {
+    const bool half_line = l.rfind("log t1 1 epo", 0) == 0 && l != "log t1 1 epoch 1\n";
+    CHECK_FALSE(half_line);
+  }
+  REQUIRE(eventually([&] { return !s.sink.metrics_seen().empty(); }));
+  CHECK(s.sink.metrics_seen() == std::vector<std::string>{"t1 1 {\"step\": 1}\n"});
 
-  write_file(t.folder / ".lab-slurm" / "output.log", "epoch 1\nepoch 2 done");
-  write_file(t.folder / ".lab-metrics.jsonl", "{\"step\": 1}\n{\"step\": 2}\n");
-  write_file(t.folder / "outputs" / "model.txt", "weights");
-  write_file(t.folder / ".lab-slurm" / "exit_code", "0\n");
+  append(t.folder / ".lab-slurm" / "output.log", "ch 2 done");
+  append(t.folder / ".lab-metrics.jsonl", "ep\": 2}\n");
+  append(t.folder / "outputs" / "model.txt", "weights");
+  append(t.folder / ".lab-slurm" / "exit_code", "0\n");
   {
     std::lock_guard lock(s.mu);
     s.scontrol_job = "JobId=41 JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:07\n";
@@ -133,11 +172,11 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   s.squeue("41|COMPLETED|None|0|0:07|lab-t1-1|\n");
   REQUIRE(eventually([&] { return s.sink.has("finished t1 1 completed"); }));
   CHECK(s.sink.has("log t1 1 epoch 2 done"));  // the tail flushed after the end
-  std::lock_guard lock(s.sink.mu);
-  REQUIRE(s.sink.outcomes.size() == 1);
-  CHECK(s.sink.outcomes[0].exit_code == 0);
-  CHECK(s.sink.outcomes[0].wall_seconds == 7);
-  CHECK(s.sink.outcomes[0].result_keys == std::vector<std::string>{"results/t1/files/outputs/model.txt"});
+  CHECK(s.sink.metrics_seen().back() == "t1 1 {\"step\": 2}\n");
+  auto o = s.sink.last_outcome();
+  CHECK(o.exit_code == 0);
+  CHECK(o.wall_seconds == 7);
+  CHECK(o.result_keys == std::vector<std::string>{"results/t1/files/outputs/model.txt"});
   CHECK(s.runner->count("sbatch") == 1);
 }
 
@@ -242,7 +281,7 @@ TEST_CASE("slurm executor: after a restart a known job is watched again, never s
   }
   s.squeue("90|FAILED|NonZeroExitCode|3|0:04|lab-r-1|\n");
   REQUIRE(eventually([&] { return s.sink.has("finished r 2 failed"); }));
-  CHECK(s.sink.outcomes.back().exit_code == 3);
+  CHECK(s.sink.last_outcome().exit_code == 3);
   CHECK(s.runner->count("sbatch") == 1);
 }
 
@@ -284,4 +323,26 @@ TEST_CASE("slurm executor: pool() reads sinfo at most once per poll interval") {
   CHECK(p[0].gpus_total == 2);
   CHECK(again.size() == 1);
   CHECK(s.runner->count("sinfo") == 1);
+}
+
+TEST_CASE("slurm executor: a job missing from squeue's answer but alive in scontrol is watched on") {
+  Slurm s("slurm-missing-line");
+  s.runner->reply("sbatch", 0, "80\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=80 JobState=RUNNING Reason=None ExitCode=0:0 RunTime=00:00:02\n";
+  }
+  s.squeue("");  // squeue leaves the job out; scontrol still knows it runs
+  auto t = s.task("m");
+  REQUIRE(s.executor->submit(t));
+  REQUIRE(eventually([&] { return s.sink.has("started m 1 80"); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(s.sink.has("finished m"));
+  append(t.folder / ".lab-slurm" / "exit_code", "0\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=80 JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:05\n";
+  }
+  REQUIRE(eventually([&] { return s.sink.has("finished m 1 completed"); }));
+  CHECK(s.runner->count("sbatch") == 1);
 }
