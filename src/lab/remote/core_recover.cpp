@@ -42,6 +42,10 @@ Result<void> Core::recover() {
       end_unstarted(t.id, S::failed, exec.error().message);
       continue;
     }
+    // Its environment is leased again (so eviction skips it) and named again for the executor.
+    auto python_env = prepare_env(t, exec->folder);
+    if (!python_env) continue;  // it could not be rebuilt: the task was ended
+    exec->python_env = *python_env;
     auto handed = running ? executor_->adopt(*exec, *t.executor_ref) : executor_->submit(*exec);
     if (!handed) {
       say("cannot resume task " + t.id + ": " + handed.error().message);

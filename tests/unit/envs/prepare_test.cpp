@@ -31,7 +31,7 @@ TEST_CASE("prepare_task_env: builds once, reuses after, and says which in the ta
   f.wheel("labalpha", "1.0");
   Builder b(f.options());
   fs::path p1 = f.project("p1", "labalpha==1.0\n");
-  fs::path p2 = f.project("p2", "# the same pin, reformatted\nlabalpha == 1.0\n");
+  fs::path p2 = f.project("p2", "# the same pin, commented\n  labalpha==1.0  \n\n");
 
   Hooks first;
   TaskEnv a = prepare_task_env(b, p1, {}, first.make());
