@@ -7,12 +7,14 @@ Measures, against a fresh proxy + remote + 2 workers:
   1. submit -> running on an idle worker (p50, p99), from the task's own event times;
   2. log latency: a task prints its clock every 20 ms; a follower long-polling the logs API
      notes when each line arrives (p50, p99);
-  3. tasks accepted per second with 50 concurrent clients (POST /tasks, 10 s);
+  3. tasks accepted per second with 50 concurrent clients (POST /tasks, 10 s), sent by
+     ApacheBench (`ab`, apache2-utils) so the load generator's own CPU stays small beside the
+     roles on a small machine (a Python client when `ab` is missing, said in the table);
   4. proxy resident memory with 200 concurrent log followers (VmRSS, and VmHWM);
 and, when SLURM_CONF points at a running Slurm, the same submit->running and accept rate for
 sbatch as the peer. Prints a Markdown table.
 """
-import http.client, json, os, secrets, socket, statistics, subprocess, sys, tempfile, threading, time
+import http.client, json, os, re, secrets, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build/release"
 LAB = os.path.abspath(os.path.join(BUILD, "lab"))
@@ -148,6 +150,22 @@ def bench_log_latency(api, snap, port, token):
 
 
 def bench_accept_rate(port, token, snap, clients=50, seconds=10):
+    """(accepted per second, refused, loader): POST /tasks from `clients` keep-alive connections."""
+    if shutil.which("ab"):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as body:
+            body.write(json.dumps({"spec": spec("true"), "snapshot": snap})); body.flush()
+            out = subprocess.run(["ab", "-q", "-k", "-t", str(seconds), "-n", "10000000", "-c", str(clients),
+                                  "-p", body.name, "-T", "application/json", "-H", f"Authorization: Bearer {token}",
+                                  f"http://127.0.0.1:{port}/api/v1/tasks"], capture_output=True, text=True, check=True).stdout
+        field = lambda name: float(re.search(rf"^{name}:\s+([0-9.]+)", out, re.M).group(1))
+        done, taken = field("Complete requests"), field("Time taken for tests")
+        m = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.M)
+        refused = int(m.group(1)) if m else 0
+        return (done - refused) / taken, refused, "ab"
+    return bench_accept_rate_python(port, token, snap, clients, seconds) + ("Python threads",)
+
+
+def bench_accept_rate_python(port, token, snap, clients, seconds):
     count = [0] * clients; errors = [0] * clients; stop = time.time() + seconds
     def client(i):
         api = Api(port, token)
@@ -218,7 +236,7 @@ def main():
         snap = body["snapshot"]
         lat = bench_submit_to_running(api, snap)
         logl = bench_log_latency(api, snap, ports["proxy"], token)
-        rate, errs = bench_accept_rate(ports["proxy"], token, snap)
+        rate, errs, loader = bench_accept_rate(ports["proxy"], token, snap)
         before, during, hwm = bench_followers(api, snap, ports["proxy"], token, procs["proxy"].pid)
         peer = slurm_peer()
         print(f"| measurement | lab | goal | peer (same run) |\n|---|---|---|---|")
@@ -226,7 +244,7 @@ def main():
         print(f"| submit → running, idle worker (n={len(lat)}) | p50 {statistics.median(lat):.0f} ms, p99 {pct(lat, 99):.0f} ms | p50 ≤ 100 ms | {pl} |")
         print(f"| log line → `logs -f` (n={len(logl)}) | p50 {statistics.median(logl):.1f} ms, p99 {pct(logl, 99):.1f} ms | p99 ≤ 250 ms | — |")
         pr = f"sbatch: {peer['rate']:.0f} submissions/s (one client)" if peer else "—"
-        print(f"| tasks accepted/s, 50 clients, 10 s | {rate:.0f}/s ({errs} refused) | ≥ 500/s | {pr} |")
+        print(f"| tasks accepted/s, 50 clients ({loader}), 10 s | {rate:.0f}/s ({errs} refused) | ≥ 500/s | {pr} |")
         print(f"| proxy RSS, 200 log followers | {during / 1024:.1f} MB (idle {before / 1024:.1f} MB, peak {hwm / 1024:.1f} MB) | ≤ 50 MB | — |")
     finally:
         for p in procs.values(): p.terminate()

@@ -5,6 +5,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: bench/journey.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tests/lib/shared.sh"
+"$here/../scripts/install-deps.sh" --e2e   # Slurm, and ab as the load generator
 ci=${LAB_SLURM_CI:-$shared_dir/slurm/slurm-ci.sh}
 export SLURM_CI_BASE="$build/slurm-bench" SLURM_CI_PORT_BASE=${SLURM_CI_PORT_BASE:-27817}
 export SLURM_CONF="$SLURM_CI_BASE/etc/slurm.conf"

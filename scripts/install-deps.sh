@@ -15,7 +15,7 @@ build_pkgs=(
   # the envs unit tests build real virtual environments from wheels they make
   python3 python3-venv
 )
-e2e_pkgs=(zstd curl jq procps awscli time slurmctld slurmd slurm-client munge
+e2e_pkgs=(zstd curl jq procps awscli time apache2-utils slurmctld slurmd slurm-client munge
   chromium)  # the web suite's browser (tests/web/), driven by playwright-core from npm
 
 want=("${build_pkgs[@]}")

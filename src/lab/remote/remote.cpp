@@ -1,5 +1,5 @@
 // `remote::start`: wires the ledger, storage, transport, Core and executor together and runs
-// the two threads of the role: the consumer of "to_remote" and the preparer.
+// the role's threads: the consumer of "to_remote" and a few preparers.
 #include <lab/remote/remote.hpp>
 
 #include "core.hpp"
@@ -9,8 +9,10 @@
 #include <lab/storage/from_config.hpp>
 #include <lab/transport/from_config.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <set>
 #include <iostream>
 #include <thread>
 
@@ -25,6 +27,9 @@ constexpr std::chrono::milliseconds kRetryPause{1000};
 // longest the proxy goes without a fresh snapshot.
 constexpr std::chrono::milliseconds kPoolCheck{2000};
 constexpr std::chrono::milliseconds kPoolRefresh{15000};
+// Tasks prepared at once: one whose environment takes minutes to build must not hold up the
+// tasks behind it, and tasks sharing an environment wait on its build lock together.
+constexpr int kPreparers = 4;
 
 transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
   transport::Options o = transport::options_from_config(c.transport, c.storage, c.database.path, "is `lab proxy` running?");
@@ -85,7 +90,7 @@ class RemoteImpl final : public Remote {
     executor_ = std::move(*ex);
     core_->set_executor(executor_.get());
 
-    preparer_ = std::thread([this] { prepare_loop(); });
+    for (int i = 0; i < kPreparers; ++i) preparers_.emplace_back([this] { prepare_loop(); });
     if (auto r = core_->recover(); !r) return fail_with_context(r.error(), "resuming the ledger's tasks");
     consumer_ = std::thread([this] { consume_loop(); });
     pool_ = std::thread([this] { pool_loop(); });
@@ -103,7 +108,8 @@ class RemoteImpl final : public Remote {
     }
     cv_.notify_all();
     if (consumer_.joinable()) consumer_.join();
-    if (preparer_.joinable()) preparer_.join();
+    for (auto& p : preparers_)
+      if (p.joinable()) p.join();
     if (pool_.joinable()) pool_.join();
     if (executor_) executor_->stop();
     executor_.reset();
@@ -118,16 +124,26 @@ class RemoteImpl final : public Remote {
     cv_.notify_all();
   }
 
+  // Takes the next task no other preparer is working on (an id queued twice waits for the
+  // first preparation to end, then finds the task already handed over).
   void prepare_loop() {
     std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || !to_prepare_.empty(); });
+      auto next = to_prepare_.end();
+      cv_.wait(lock, [&] {
+        next = std::find_if(to_prepare_.begin(), to_prepare_.end(),
+                            [&](const std::string& id) { return !in_preparation_.contains(id); });
+        return stopping_ || next != to_prepare_.end();
+      });
       if (stopping_) return;
-      std::string id = std::move(to_prepare_.front());
-      to_prepare_.pop_front();
+      std::string id = std::move(*next);
+      to_prepare_.erase(next);
+      in_preparation_.insert(id);
       lock.unlock();
       core_->prepare(id);
       lock.lock();
+      in_preparation_.erase(id);
+      cv_.notify_all();
     }
   }
 
@@ -176,11 +192,13 @@ class RemoteImpl final : public Remote {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<Executor> executor_;
-  std::thread consumer_, preparer_, pool_;
+  std::thread consumer_, pool_;
+  std::vector<std::thread> preparers_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;                 // guarded by mu_
   std::deque<std::string> to_prepare_;    // guarded by mu_
+  std::set<std::string> in_preparation_;  // guarded by mu_: ids a preparer is working on
 };
 
 }  // namespace

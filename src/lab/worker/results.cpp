@@ -22,6 +22,16 @@ bool matches_download(const std::vector<std::string>& patterns, const std::strin
   return false;
 }
 
+bool is_lab_own(std::string_view path) {
+  for (std::size_t at = 0; at <= path.size();) {
+    if (path.substr(at).starts_with(kLabOwnPrefix)) return true;
+    const auto slash = path.find('/', at);
+    if (slash == std::string_view::npos) break;
+    at = slash + 1;
+  }
+  return false;
+}
+
 std::vector<std::string> result_files(const fs::path& folder, const std::vector<std::string>& patterns) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -29,7 +39,7 @@ std::vector<std::string> result_files(const fs::path& folder, const std::vector<
        !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     std::string rel = it->path().lexically_relative(folder).generic_string();
-    if (rel == kMetricsPath || matches_download(patterns, rel)) out.push_back(std::move(rel));
+    if (!is_lab_own(rel) && matches_download(patterns, rel)) out.push_back(std::move(rel));
   }
   std::sort(out.begin(), out.end());
   return out;

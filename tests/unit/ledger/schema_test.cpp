@@ -59,12 +59,20 @@ TEST_CASE("every older ledger version upgrades with its data kept") {
     CHECK(find_user(*db, "old").value().id == 1);
     CHECK(get_task(*db, "t-200101-0001").value().state == TaskState::completed);
     CHECK(find_blob(*db, "h1").value().has_value() == (from >= 2));
-    // Accounting (version 3) backfills the task that had already finished.
+    // Accounting (version 3) backfills the task that had already finished; from version 3 on,
+    // the raw insert above bypassed it and there is nothing to backfill.
     auto usage = task_usage(*db, "t-200101-0001").value();
+    if (from >= 3) {
+      CHECK_FALSE(usage);
+      continue;
+    }
     REQUIRE(usage);
     CHECK(usage->wall_seconds == doctest::Approx(10.0));
     CHECK(usage->gpu_seconds == doctest::Approx(20.0));
     CHECK(usage->cpu_seconds == doctest::Approx(40.0));
+    // The user's totals read through version 4's covering index agree.
+    auto totals = user_usage(*db, 1).value();
+    CHECK(totals.gpu_seconds == doctest::Approx(20.0));
   }
 }
 

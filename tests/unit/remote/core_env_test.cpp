@@ -47,7 +47,9 @@ struct Setup {
     wheels.wheel("labalpha", "1.0");
     config.executor.type = "slurm";
     config.environments.wheelhouse = wheels.wheelhouse.string();
-    st = storage::make_storage({"local", dir / "storage", "", ""}).value();
+    storage::StorageOptions local;  // type "local"
+    local.root = dir / "storage";
+    st = storage::make_storage(local).value();
     auto db = ledger::open_ledger(config.database.path).value();
     REQUIRE(store::migrate(*db));
     transport::Options o;

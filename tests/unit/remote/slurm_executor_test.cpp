@@ -67,7 +67,9 @@ struct Slurm {
     config.executor.type = "slurm";
     config.executor.poll_interval_ms = 50;
     config.executor.partition = "debug";
-    storage = storage::make_storage({"local", dir / "storage", "", ""}).value();
+    storage::StorageOptions local;  // type "local"
+    local.root = dir / "storage";
+    storage = storage::make_storage(local).value();
     runner->on("scontrol", [this](const std::vector<std::string>& argv) -> Result<CommandOutput> {
       if (argv.at(1) == "show" && argv.at(2) == "config") return CommandOutput{0, kConfig, ""};
       std::lock_guard lock(mu);
@@ -176,6 +178,7 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   auto o = s.sink.last_outcome();
   CHECK(o.exit_code == 0);
   CHECK(o.wall_seconds == 7);
+  // Only the matching files: lab's own (the metrics file, .lab-slurm/) never come back as results.
   CHECK(o.result_keys == std::vector<std::string>{"results/t1/files/outputs/model.txt"});
   CHECK(s.runner->count("sbatch") == 1);
 }

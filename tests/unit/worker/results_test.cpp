@@ -30,7 +30,7 @@ TEST_CASE("download globs take folders, top-level names and deep patterns") {
   CHECK_FALSE(matches_download({}, "outputs/a.txt"));
 }
 
-TEST_CASE("result_files lists matching regular files and the metrics file, never symlinks") {
+TEST_CASE("result_files lists matching regular files, never symlinks nor lab's own files") {
   fs::path dir = fs::temp_directory_path() / ("lab-results-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "outputs" / "sub");
@@ -39,13 +39,20 @@ TEST_CASE("result_files lists matching regular files and the metrics file, never
   std::ofstream(dir / "outputs" / "sub" / "b.txt") << "b";
   std::ofstream(dir / "train.py") << "code";
   std::ofstream(dir / ".lab-metrics.jsonl") << "{}\n";
+  fs::create_directories(dir / ".lab-slurm");
+  std::ofstream(dir / ".lab-slurm" / "output.log") << "log";
   fs::create_symlink("/etc/passwd", dir / "outputs" / "leak");
-  CHECK(result_files(dir, {"outputs/"}) ==
-        std::vector<std::string>{".lab-metrics.jsonl", "outputs/a.txt", "outputs/sub/b.txt"});
+  CHECK(result_files(dir, {"outputs/"}) == std::vector<std::string>{"outputs/a.txt", "outputs/sub/b.txt"});
+  // Even a glob that takes everything leaves lab's own files out (storage refuses their names).
+  CHECK(result_files(dir, {"**"}) ==
+        std::vector<std::string>{"outputs/a.txt", "outputs/sub/b.txt", "train.py"});
+  CHECK(is_lab_own(".lab-metrics.jsonl"));
+  CHECK(is_lab_own("sub/.lab-slurm/x"));
+  CHECK_FALSE(is_lab_own("outputs/lab-x.txt"));
 
   auto packed = pack_results(dir, {"outputs/"}, dir / "r.tar.zst");
   REQUIRE_MESSAGE(packed, packed.error().message);
-  CHECK(*packed == 3);
+  CHECK(*packed == 2);
   auto unpacked = archive::unpack(dir / "r.tar.zst", dir / "check");
   REQUIRE(unpacked);
   CHECK(fs::is_regular_file(dir / "check" / "outputs" / "sub" / "b.txt"));
