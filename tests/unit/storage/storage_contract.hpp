@@ -11,6 +11,7 @@
 #include <functional>
 #include <lab/storage/storage.hpp>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -229,11 +230,18 @@ inline void check_concurrent_readers_see_whole_objects(const StorageHarness& h) 
   REQUIRE(s->put_stream("hot", read_string(version(0), 8192)));
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0}, reads{0};
+  std::mutex first_mu;
+  std::string first;  // what went wrong first, guarded by first_mu
+  auto failed = [&](const std::string& what) {
+    if (bad++ > 0) return;
+    std::lock_guard lock(first_mu);
+    first = what;
+  };
   std::vector<std::thread> threads;
   for (int w = 0; w < 2; ++w) {
     threads.emplace_back([&, w] {
       for (int v = 1 + w; v < 40; v += 2) {
-        if (!s->put_stream("hot", read_string(version(v), 8192))) bad++;
+        if (auto r = s->put_stream("hot", read_string(version(v), 8192)); !r) failed("put: " + r.error().message);
       }
     });
   }
@@ -241,7 +249,9 @@ inline void check_concurrent_readers_see_whole_objects(const StorageHarness& h) 
     threads.emplace_back([&] {
       while (!stop) {
         auto got = get_string(*s, "hot");
-        if (!got || got->size() != 150000 || got->find_first_not_of(got->front()) != std::string::npos) bad++;
+        if (!got) failed("get: " + got.error().message);
+        else if (got->size() != 150000 || got->find_first_not_of(got->front()) != std::string::npos)
+          failed("get: " + std::to_string(got->size()) + " bytes, not one whole version");
         reads++;
       }
     });
@@ -251,6 +261,7 @@ inline void check_concurrent_readers_see_whole_objects(const StorageHarness& h) 
   stop = true;
   threads[2].join();
   threads[3].join();
+  INFO("first failure: " << first);
   CHECK(bad == 0);
   CHECK(reads > 0);
   auto listed = s->list("");
