@@ -49,7 +49,8 @@ class Api:
         raise RuntimeError(f"{method} {path} failed")
 
 
-def start_cluster(tmp):
+def start_cluster(tmp, executor_toml="", workers=2):
+    """Starts remote, proxy and `workers` workers; `executor_toml` is appended to remote.toml."""
     ports = {k: free_port() for k in ("proxy", "mailbox", "workers")}
     tt, wt = secrets.token_hex(16), secrets.token_hex(16)
     open(f"{tmp}/remote.toml", "w").write(f"""
@@ -70,6 +71,7 @@ cache_dir = "cache"
 host = "127.0.0.1"
 port = {ports['workers']}
 token = "{wt}"
+{executor_toml}
 """)
     open(f"{tmp}/proxy.toml", "w").write(f"""
 [server]
@@ -90,7 +92,7 @@ path = "proxy.db"
     time.sleep(0.5)
     procs["proxy"] = subprocess.Popen([LAB, "proxy", "--config", f"{tmp}/proxy.toml"], stdout=log, stderr=log)
     env = dict(os.environ, LAB_WORKER_TOKEN=wt)
-    for i in (1, 2):
+    for i in range(1, workers + 1):
         procs[f"w{i}"] = subprocess.Popen([LAB, "worker", "--remote", f"http://127.0.0.1:{ports['workers']}",
                                            "--name", f"w{i}", "--cpus", "1", "--work-dir", f"{tmp}/w{i}"],
                                           stdout=log, stderr=log, env=env)
