@@ -104,6 +104,15 @@ path = "proxy.db"
     return ports, procs
 
 
+def stop_cluster(tmp, procs):
+    """Stops the roles start_cluster started and says where their logs are."""
+    for p in procs.values(): p.terminate()
+    for p in procs.values():
+        try: p.wait(10)
+        except subprocess.TimeoutExpired: p.kill()
+    print(f"(role logs in {tmp}/roles.log)", file=sys.stderr)
+
+
 def spec(command):
     return {"name": "bench", "resources": {"cpus": 1, "memory": "256M", "time_limit": "0:10:00"},
             "run": {"command": command}}
@@ -249,11 +258,7 @@ def main():
         print(f"| tasks accepted/s, 50 clients ({loader}), 10 s | {rate:.0f}/s ({errs} refused) | ≥ 500/s | {pr} |")
         print(f"| proxy RSS, 200 log followers | {during / 1024:.1f} MB (idle {before / 1024:.1f} MB, peak {hwm / 1024:.1f} MB) | ≤ 50 MB | — |")
     finally:
-        for p in procs.values(): p.terminate()
-        for p in procs.values():
-            try: p.wait(10)
-            except subprocess.TimeoutExpired: p.kill()
-        print(f"(role logs in {tmp}/roles.log)", file=sys.stderr)
+        stop_cluster(tmp, procs)
 
 
 if __name__ == "__main__":

@@ -85,11 +85,7 @@ def main():
               f"| {loop:.0f}/s (shell loop of sbatch) | at least sbatch's rate |")
     finally:
         clear()
-        for p in procs.values(): p.terminate()
-        for p in procs.values():
-            try: p.wait(10)
-            except subprocess.TimeoutExpired: p.kill()
-        print(f"(role logs in {tmp}/roles.log)", file=sys.stderr)
+        J.stop_cluster(tmp, procs)
 
 
 if __name__ == "__main__":

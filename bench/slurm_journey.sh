@@ -1,14 +1,4 @@
 #!/usr/bin/env bash
-# lab on Slurm beside raw Slurm (bench/slurm_journey.py), on a real single-node Slurm started here.
-#   Usage: bench/slurm_journey.sh BUILD_DIR   (env: N=10 POLL_MS=250)
-set -euo pipefail
-build=$(cd "${1:?usage: bench/slurm_journey.sh BUILD_DIR}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-source "$here/../tests/lib/shared.sh"
-"$here/../scripts/install-deps.sh" --e2e   # Slurm, and ab as the load generator
-ci=${LAB_SLURM_CI:-$shared_dir/slurm/slurm-ci.sh}
-export SLURM_CI_BASE="$build/slurm-bench" SLURM_CI_PORT_BASE=${SLURM_CI_PORT_BASE:-27817}
-export SLURM_CONF="$SLURM_CI_BASE/etc/slurm.conf"
-trap 'bash "$ci" down || true' EXIT
-mkdir -p "$SLURM_CI_BASE"; bash "$ci" up >/dev/null
-python3 "$here/slurm_journey.py" "$build"
+# lab on Slurm beside raw Slurm (bench/slurm_journey.py), on a real single-node Slurm started by
+# bench/journey.sh.   Usage: bench/slurm_journey.sh BUILD_DIR   (env: N=10 POLL_MS=250)
+exec env JOURNEY_BENCH=slurm_journey.py "$(dirname "$0")/journey.sh" "$@"
