@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The journey when things break: `logs -f` keeps every line across a proxy killed with -9 and
 # restarted; cancel stops the task's whole process group; a worker killed with -9 mid-task
-# gets its task requeued and finished elsewhere; the remote killed with -9 mid-task and right
+# takes the task's processes with it and the task is requeued and finished elsewhere; the remote killed with -9 mid-task and right
 # after a submit loses nothing.
 source "$(dirname "$0")/lib/common.sh"
 LEASE_TIMEOUT_S=3
@@ -56,15 +56,22 @@ CHECKS=$((CHECKS + 1)); [ -z "$(our_sleeps)" ] || fail "the cancelled task's pro
 as carol logs "$ID"
 expect_contains "$OUT" "started" "the log of a cancelled task keeps its lines"
 
-# 3. a worker killed with -9 mid-task: the task is requeued and completes on the other worker.
-submit_run 'echo "attempt on $(hostname)"; sleep 3; echo done'
+# 3. a worker killed with -9 mid-task: the task's processes die with it (its guard stops
+# them), and the task is requeued and completes on the other worker. The first attempt
+# sleeps long, so only the guard can end it in time.
+FIRST="$T/first-attempt"
+submit_run "echo attempt; if [ -e '$FIRST' ]; then sleep 1; else touch '$FIRST'; sleep 300; fi; echo done"
 wait_state carol "$ID" running 30
+for ((i = 0; i < 50; i++)); do [ -n "$(our_sleeps)" ] && break; sleep 0.1; done
+[ -n "$(our_sleeps)" ] || fail "the first attempt's sleep is not running"
 REF=$(task_field carol "$ID" '.executor_ref // .worker // ""')
 victim=worker1
 [[ "$REF" == *worker2* ]] && victim=worker2
 # Whichever worker runs it: find it by its work folder.
 for w in worker1 worker2; do ls "$C/$w" 2>/dev/null | grep -q "$ID" && victim=$w; done
 kill9 "$victim"
+for ((i = 0; i < 50; i++)); do [ -n "$(our_sleeps)" ] || break; sleep 0.2; done
+CHECKS=$((CHECKS + 1)); [ -z "$(our_sleeps)" ] || fail "the killed worker's task lives on: $(our_sleeps)"
 wait_state carol "$ID" completed 60
 as carol logs "$ID"
 expect_contains "$OUT" "done" "the requeued task ran to its end"

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lab::sys {
@@ -43,6 +44,11 @@ struct ProcessSpec {
   // When set, the child writes its pid into this file before exec (a cgroup v2
   // `cgroup.procs`), so it and everything it starts are accounted there from the start.
   std::filesystem::path cgroup_procs;
+  // When set, a lab binary ("/proc/self/exe" in lab itself) that runs the child under a guard
+  // (`run_guard`): the guard leads the process group, runs argv as its own child and exits as
+  // it exits; if this process dies, even by SIGKILL, the guard stops the whole group. Without
+  // it, a task would outlive a killed worker and run twice once requeued.
+  std::string guard;
 };
 
 // How a process ended.
@@ -59,6 +65,22 @@ struct ExitStatus {
 // final unterminated line at EOF. Lines longer than kMaxLine are split. `at_ms` is the
 // wall-clock time the line was read.
 using LineSink = std::function<void(Stream stream, std::string_view line, std::int64_t at_ms)>;
+
+// The hidden verb `lab __task-guard PARENT_PID -- PROGRAM [ARGS...]` that ProcessSpec::guard
+// runs. Not for people: `lab help` does not list it.
+inline constexpr std::string_view kGuardVerb = "__task-guard";
+// This lab binary, as a guard path for ProcessSpec::guard (valid in the forked child too).
+inline constexpr const char* kSelfExe = "/proc/self/exe";
+// How long the guard waits between SIGTERM and SIGKILL once its parent is gone.
+inline constexpr std::chrono::milliseconds kGuardGrace{5000};
+
+// The guard itself (`args` after the verb). Runs PROGRAM as a child in this process group,
+// polls for PARENT_PID ceasing to be its parent (every 200 ms), and then sends SIGTERM to the
+// group and SIGKILL after kGuardGrace. Ignores SIGTERM/SIGINT/SIGHUP/SIGQUIT itself, so a
+// group signal from the parent reaches the child and the guard still reports how it ended.
+// Returns the child's exit code; a child killed by a signal is passed on by dying of the same
+// signal. Returns 2 for malformed arguments.
+int run_guard(const std::vector<std::string>& args);
 
 class Process {
  public:

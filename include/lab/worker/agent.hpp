@@ -27,6 +27,9 @@ struct Tuning {
   std::size_t log_batch_bytes = 64 * 1024;           // ... or sooner once this much is waiting
   std::chrono::milliseconds heartbeat_fallback{5'000};  // heartbeat period until the remote names one
   bool use_cgroups = true;                           // false: always rlimits (tests on shared hosts)
+  // The lab binary that guards each task (sys::ProcessSpec::guard), so a worker killed with -9
+  // takes its tasks with it. lab's own verbs set it; empty = no guard (other binaries).
+  std::string task_guard;
 };
 
 struct Options {

@@ -41,6 +41,7 @@ struct RunnerOptions {
   // Where task cgroups go; empty = detect (find_cgroup_parent), and fall back to rlimits.
   std::optional<std::filesystem::path> cgroup_parent;
   bool use_cgroups = true;
+  std::string guard;  // sys::ProcessSpec::guard for the command; empty = none
 };
 
 struct RunOutcome {

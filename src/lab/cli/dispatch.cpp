@@ -1,4 +1,5 @@
 #include <lab/cli/command.hpp>
+#include <lab/sys/process.hpp>
 #include <lab/util/strings.hpp>
 
 #include <cstdio>
@@ -28,6 +29,7 @@ int dispatch(Args args) {
   if (args.empty()) return find_command("help")->run({});
   std::string verb = args.front();
   args.erase(args.begin());
+  if (verb == sys::kGuardVerb) return sys::run_guard(args);  // internal: a worker's task guard
   if (verb == "--version" || verb == "-V") verb = "version";
   if (verb == "--help" || verb == "-h") verb = "help";
   if (verb == "cli") {  // `lab cli submit` == `lab submit`

@@ -3,6 +3,7 @@
 // --token-file or $LAB_WORKER_TOKEN, and is never printed.
 #include <lab/config/roles.hpp>
 #include <lab/config/units.hpp>
+#include <lab/sys/process.hpp>
 #include <lab/sys/signals.hpp>
 #include <lab/util/strings.hpp>
 #include <lab/worker/agent.hpp>
@@ -69,6 +70,7 @@ int run_worker(const Args& args) {
     if (const char* env = std::getenv("LAB_WORKER_TOKEN"); env && *env) token = env;
 
   worker::Options options;
+  options.tuning.task_guard = sys::kSelfExe;  // tasks die with this worker, even on kill -9
   config::WorkerConfig& c = options.config;
   c.work_dir = "work";
   if (!config_file.empty()) {

@@ -2,6 +2,7 @@
 #include <lab/demo/demo.hpp>
 #include <lab/proxy/proxy.hpp>
 #include <lab/remote/remote.hpp>
+#include <lab/sys/process.hpp>
 #include <lab/worker/agent.hpp>
 
 #include <algorithm>
@@ -118,6 +119,7 @@ Result<std::unique_ptr<Demo>> start(const Options& options) {
     wo.config = w;
     wo.name = "demo-worker-" + std::to_string(i);
     wo.log = options.log;
+    wo.tuning.task_guard = sys::kSelfExe;  // tasks die with the demo, however it ends
     auto agent = worker::start(wo);
     if (!agent) return fail(agent.error().code, "cannot start worker " + std::to_string(i) + ": " + agent.error().message);
     demo->workers.push_back(std::move(*agent));

@@ -80,7 +80,7 @@ Result<Interpreter> resolve_python(const std::string& default_python, const std:
     if (!find_program(c)) continue;
     std::string version;
     auto p = sys::Process::spawn(
-        sys::ProcessSpec{{c, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"}, {}, quiet_env(), false, {}, {}},
+        sys::ProcessSpec{{c, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"}, {}, quiet_env(), false, {}, {}, {}},
         [&](sys::Stream s, std::string_view line, std::int64_t) {
           if (s == sys::Stream::out && version.empty()) version = util::trim(line);
         });
@@ -137,7 +137,7 @@ Result<void> run_step(std::string_view what, const std::vector<std::string>& arg
   std::mutex mu;
   std::vector<std::string> errors;                     // the tool's "ERROR:" lines
   std::deque<std::string> tail_err, tail_out;          // the last lines, when there are none
-  auto p = sys::Process::spawn(sys::ProcessSpec{argv, cwd, env, false, {}, {}},
+  auto p = sys::Process::spawn(sys::ProcessSpec{argv, cwd, env, false, {}, {}, {}},
                                [&](sys::Stream s, std::string_view line, std::int64_t) {
                                  if (log) log(line);
                                  std::lock_guard lock(mu);

@@ -208,8 +208,14 @@ Result<std::unique_ptr<Process>> Process::spawn(const ProcessSpec& spec, LineSin
   if (program.empty()) return fail(Errc::not_found, "program '" + spec.argv[0] + "' not found in PATH");
 
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> args = spec.argv;
+  if (!spec.guard.empty()) {  // lab __task-guard PARENT -- PROGRAM ARGS...
+    args[0] = program;
+    args.insert(args.begin(), {"lab", std::string(kGuardVerb), std::to_string(::getpid()), "--"});
+    program = spec.guard;
+  }
   std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::map<std::string, std::string> env_map;
   if (!spec.clear_env)

@@ -187,6 +187,7 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log,
   RunnerOptions options;
   options.grace = context_.tuning.grace;
   options.use_cgroups = context_.tuning.use_cgroups;
+  options.guard = context_.tuning.task_guard;
   // The task's metrics (docs/metrics.md): LAB_METRICS names the file; its lines go to the
   // remote like the log, by their own shipper (a missing route just stops them).
   const fs::path metrics_file = fs::absolute(folder) / remote::kMetricsFile;  // the runner exports it

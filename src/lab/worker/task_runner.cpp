@@ -61,6 +61,7 @@ Result<void> TaskRunner::start() {
   spec.argv = {"/bin/sh", "-c", request_.command};
   spec.cwd = request_.folder / request_.workdir;
   spec.env = request_.env;
+  spec.guard = options_.guard;
   spec.env["LAB_TASK_ID"] = request_.task_id;
   spec.env["LAB_OUTPUT_DIR"] = output_dir().string();
   spec.env["LAB_METRICS"] = metrics_file().string();

@@ -30,7 +30,7 @@ inline std::pair<int, std::string> shell(const std::string& cmd,
                                          const std::map<std::string, std::string>& env = {}) {
   std::string out;
   std::mutex mu;
-  auto p = lab::sys::Process::spawn(lab::sys::ProcessSpec{{"/bin/sh", "-c", cmd}, {}, env, false, {}, {}},
+  auto p = lab::sys::Process::spawn(lab::sys::ProcessSpec{{"/bin/sh", "-c", cmd}, {}, env, false, {}, {}, {}},
                                     [&](lab::sys::Stream, std::string_view line, std::int64_t) {
                                       std::lock_guard lock(mu);
                                       out += std::string(line) + "\n";

@@ -33,7 +33,7 @@ struct Captured {
   }
 };
 
-ProcessSpec sh(const std::string& script) { return ProcessSpec{{"/bin/sh", "-c", script}, {}, {}, false, {}, {}}; }
+ProcessSpec sh(const std::string& script) { return ProcessSpec{{"/bin/sh", "-c", script}, {}, {}, false, {}, {}, {}}; }
 
 // Running, and not a zombie waiting for a reaper (PID 1 here may never reap it).
 bool alive(pid_t pid) {
@@ -74,7 +74,7 @@ TEST_CASE("working folder and environment reach the child") {
 }
 
 TEST_CASE("a missing program or folder is reported before anything runs") {
-  auto p = Process::spawn(ProcessSpec{{"no-such-program-xyz"}, {}, {}, false, {}, {}}, {});
+  auto p = Process::spawn(ProcessSpec{{"no-such-program-xyz"}, {}, {}, false, {}, {}, {}}, {});
   REQUIRE_FALSE(p);
   CHECK(p.error().code == Errc::not_found);
   CHECK(p.error().message.find("no-such-program-xyz") != std::string::npos);
