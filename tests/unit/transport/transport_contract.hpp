@@ -207,12 +207,12 @@ inline void check_batch_one_way(Transport& sender, Transport& receiver, std::str
     std::this_thread::sleep_for(10ms);
   auto app = ledger::Db::open(receiver_db).value();
   REQUIRE(app->exec("CREATE TABLE seen(n INTEGER NOT NULL)"));
-  bool failed_once = false;
+  int failures_left = 2;  // fails in its batch, then alone; applied when delivered again
   int gathered = 0, committed = 0, rolled_back = 0;
   auto apply = [&](const proto::Message& m, const proto::Envelope&, ledger::Db& tx) -> Result<void> {
     const auto n = std::get<proto::LogChunk>(m).offset;
-    if (n == 150 && !failed_once) {
-      failed_once = true;
+    if (n == 150 && failures_left > 0) {
+      --failures_left;
       return fail(Errc::io, "a disk hiccup");
     }
     auto st = tx.prepare("INSERT INTO seen(n) VALUES(?1)");
