@@ -160,8 +160,20 @@ def bench_log_latency(api, snap, port, token):
         if r.getheader("X-Lab-Log-Complete") == "1": return lat
 
 
+def cpu_ms(pid):
+    """CPU time (user + system) the process `pid` has used so far, in ms."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_task(procs, before, after, accepted):
+    """CPU ms per accepted task for each role (workers summed), from cpu_ms readings."""
+    roles = {"proxy": ["proxy"], "remote": ["remote"], "workers": [n for n in procs if n.startswith("w")]}
+    return {role: sum(after[n] - before[n] for n in names) / max(1, accepted) for role, names in roles.items()}
+
+
 def bench_accept_rate(port, token, snap, clients=50, seconds=10):
-    """(accepted per second, refused, loader): POST /tasks from `clients` keep-alive connections."""
+    """(accepted per second, refused, loader, accepted): POST /tasks from `clients` keep-alive connections."""
     if shutil.which("ab"):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as body:
             body.write(json.dumps({"spec": spec("true"), "snapshot": snap})); body.flush()
@@ -172,8 +184,9 @@ def bench_accept_rate(port, token, snap, clients=50, seconds=10):
         done, taken = field("Complete requests"), field("Time taken for tests")
         m = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.M)
         refused = int(m.group(1)) if m else 0
-        return (done - refused) / taken, refused, "ab"
-    return bench_accept_rate_python(port, token, snap, clients, seconds) + ("Python threads",)
+        return (done - refused) / taken, refused, "ab", done - refused
+    rate, errors, accepted = bench_accept_rate_python(port, token, snap, clients, seconds)
+    return rate, errors, "Python threads", accepted
 
 
 def bench_accept_rate_python(port, token, snap, clients, seconds):
@@ -186,7 +199,7 @@ def bench_accept_rate_python(port, token, snap, clients, seconds):
             else: errors[i] += 1
     ts = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     t0 = time.time(); [t.start() for t in ts]; [t.join() for t in ts]
-    return sum(count) / (time.time() - t0), sum(errors)
+    return sum(count) / (time.time() - t0), sum(errors), sum(count)
 
 
 def rss_kb(pid, field="VmRSS"):
@@ -247,7 +260,9 @@ def main():
         snap = body["snapshot"]
         lat = bench_submit_to_running(api, snap)
         logl = bench_log_latency(api, snap, ports["proxy"], token)
-        rate, errs, loader = bench_accept_rate(ports["proxy"], token, snap)
+        cpu_before = {n: cpu_ms(p.pid) for n, p in procs.items()}
+        rate, errs, loader, accepted = bench_accept_rate(ports["proxy"], token, snap)
+        cpu = cpu_per_task(procs, cpu_before, {n: cpu_ms(p.pid) for n, p in procs.items()}, accepted)
         before, during, hwm = bench_followers(api, snap, ports["proxy"], token, procs["proxy"].pid)
         peer = slurm_peer()
         print(f"| measurement | lab | goal | peer (same run) |\n|---|---|---|---|")
@@ -256,6 +271,7 @@ def main():
         print(f"| log line → `logs -f` (n={len(logl)}) | p50 {statistics.median(logl):.1f} ms, p99 {pct(logl, 99):.1f} ms | p99 ≤ 250 ms | — |")
         pr = f"sbatch: {peer['rate']:.0f} submissions/s (one client)" if peer else "—"
         print(f"| tasks accepted/s, 50 clients ({loader}), 10 s | {rate:.0f}/s ({errs} refused) | ≥ 500/s | {pr} |")
+        print(f"| CPU per accepted task, same 10 s | proxy {cpu['proxy']:.2f} ms, remote {cpu['remote']:.2f} ms, workers {cpu['workers']:.2f} ms | — | — |")
         print(f"| proxy RSS, 200 log followers | {during / 1024:.1f} MB (idle {before / 1024:.1f} MB, peak {hwm / 1024:.1f} MB) | ≤ 50 MB | — |")
     finally:
         stop_cluster(tmp, procs)

@@ -7,8 +7,10 @@
 #include <lab/transport/transport.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 namespace lab::transport {
 
@@ -30,5 +32,23 @@ using MessageHandler = std::function<Result<void>(const proto::Message&, const p
 Result<Outcome> process_next(Transport& transport, ledger::Db& db, std::string_view channel,
                              std::chrono::milliseconds timeout, const MessageHandler& handler,
                              const std::function<void(std::string_view)>& log = nullptr);
+
+// How many messages `process_batch` applies in one transaction at most.
+inline constexpr std::size_t kMaxBatch = 64;
+
+// Like `process_next`, for a burst: waits up to `timeout` for one message, then takes the
+// messages the transport already holds (`receive_held`, up to `kMaxBatch` in all) and applies
+// them all in ONE transaction, each recorded in the inbox with its effect, then acks them.
+// Duplicates are skipped inside the transaction; unknown types and malformed bodies are
+// logged and recorded as for `process_next`. If the transaction fails, each message is
+// processed again in its own transaction, so one failing message holds back none of the
+// others; the first failure is then returned, its message left unacked.
+// `settled(committed)` is called after every transaction: true = what the handler gathered
+// since the last call is committed (act on it), false = it was rolled back (forget it).
+// Returns the outcome of each message applied, in order (empty = nothing arrived in time).
+Result<std::vector<Outcome>> process_batch(Transport& transport, ledger::Db& db, std::string_view channel,
+                                           std::chrono::milliseconds timeout, const MessageHandler& handler,
+                                           const std::function<void(bool committed)>& settled,
+                                           const std::function<void(std::string_view)>& log = nullptr);
 
 }  // namespace lab::transport

@@ -60,6 +60,15 @@ class Transport {
   // one is not handed out while an earlier one is unacked and still invisible.
   virtual Result<std::optional<Envelope>> receive(std::string_view channel, std::chrono::milliseconds timeout) = 0;
 
+  // The next message of `channel` this side already holds (received in one batch with an
+  // earlier one, its lease still fresh), without waiting and without asking the peer; nullopt
+  // when none is held. Same order and ack rules as `receive`. Lets a consumer apply a burst
+  // in one transaction. A backend that holds nothing locally keeps this default.
+  virtual Result<std::optional<Envelope>> receive_held(std::string_view channel) {
+    (void)channel;
+    return std::optional<Envelope>();
+  }
+
   // Confirms message `id` of `channel` was processed; it will not be delivered again.
   // Acking an unknown or already-acked id succeeds.
   virtual Result<void> ack(std::string_view channel, std::string_view id) = 0;

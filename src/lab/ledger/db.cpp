@@ -2,10 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 namespace lab::ledger {
@@ -38,6 +44,116 @@ std::shared_ptr<std::timed_mutex> writers_of(const std::filesystem::path& path) 
   return held;
 }
 
+// Prepared statements kept per connection for reuse, so a statement run again (every submit
+// runs the same dozen) is compiled once per connection instead of once per use. A `Statement`
+// takes its compiled form out of the cache when prepared and puts it back, reset and unbound,
+// when destroyed; two live statements with the same SQL simply compile twice. Keyed by the
+// `sqlite3*` handle, which SQLite keeps allocated while any statement of it is unfinalized,
+// so a statement never returns into another connection's cache. `Db::~Db` finalizes its
+// connection's cache before closing.
+class StatementCache {
+ public:
+  // Statements kept per connection; the least recently returned goes first.
+  static constexpr std::size_t kPerConnection = 48;
+
+  // A compiled `sql` of `db`, or nullptr.
+  sqlite3_stmt* take(sqlite3* db, std::string_view sql) {
+    Shard& sh = shard(db);
+    std::lock_guard lock(sh.mu);
+    auto conn = sh.connections.find(db);
+    if (conn == sh.connections.end()) return nullptr;
+    auto it = conn->second.by_sql.find(sql);
+    if (it == conn->second.by_sql.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second->second;
+    conn->second.order.erase(it->second);
+    conn->second.by_sql.erase(it);
+    return stmt;
+  }
+
+  // Keeps `stmt` (already reset) for its connection, or finalizes it.
+  void give_back(sqlite3_stmt* stmt) {
+    sqlite3* db = sqlite3_db_handle(stmt);
+    sqlite3_stmt* evicted = nullptr;
+    {
+      Shard& sh = shard(db);
+      std::lock_guard lock(sh.mu);
+      auto conn = sh.connections.find(db);
+      if (conn == sh.connections.end()) {  // a connection that never enabled caching
+        evicted = stmt;
+      } else {
+        Entries& e = conn->second;
+        std::string_view sql = sqlite3_sql(stmt);
+        if (e.by_sql.contains(sql)) {
+          evicted = stmt;  // the same SQL is already kept
+        } else {
+          e.order.emplace_front(std::string(sql), stmt);
+          e.by_sql.emplace(e.order.front().first, e.order.begin());
+          if (e.order.size() > kPerConnection) {
+            evicted = e.order.back().second;
+            e.by_sql.erase(e.order.back().first);
+            e.order.pop_back();
+          }
+        }
+      }
+    }
+    sqlite3_finalize(evicted);
+  }
+
+  // Starts keeping statements of `db`.
+  void open(sqlite3* db) {
+    Shard& sh = shard(db);
+    std::lock_guard lock(sh.mu);
+    sh.connections.try_emplace(db);
+  }
+
+  // Finalizes and forgets every statement kept for `db`.
+  void close(sqlite3* db) {
+    Entries gone;
+    {
+      Shard& sh = shard(db);
+      std::lock_guard lock(sh.mu);
+      auto conn = sh.connections.find(db);
+      if (conn == sh.connections.end()) return;
+      gone = std::move(conn->second);
+      sh.connections.erase(conn);
+    }
+    for (auto& [sql, stmt] : gone.order) sqlite3_finalize(stmt);
+  }
+
+ private:
+  struct Entries {
+    std::list<std::pair<std::string, sqlite3_stmt*>> order;  // most recently returned first
+    std::unordered_map<std::string_view, std::list<std::pair<std::string, sqlite3_stmt*>>::iterator> by_sql;
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<sqlite3*, Entries> connections;  // guarded by mu
+  };
+  Shard& shard(sqlite3* db) { return shards_[std::hash<sqlite3*>{}(db) % shards_.size()]; }
+
+  std::array<Shard, 16> shards_;
+};
+
+StatementCache& statement_cache() {
+  static auto* cache = new StatementCache;  // never destroyed: statements may return during exit
+  return *cache;
+}
+
+// Returns `stmt` to its connection's cache, reset and with its bindings cleared.
+void release(sqlite3_stmt* stmt) {
+  if (!stmt) return;
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  statement_cache().give_back(stmt);
+}
+
+// Runs one parameterless statement through the cache (BEGIN, COMMIT, ROLLBACK).
+Result<void> run_once(Db& db, std::string_view sql) {
+  auto st = db.prepare(sql);
+  if (!st) return std::unexpected(st.error());
+  return st->run();
+}
+
 }  // namespace
 
 // --- Statement ---
@@ -48,7 +164,7 @@ Statement::Statement(Statement&& other) noexcept
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    release(stmt_);
     stmt_ = std::exchange(other.stmt_, nullptr);
     db_ = other.db_;
     pending_ = std::move(other.pending_);
@@ -57,7 +173,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(stmt_); }
 
 #define LAB_CHECK_BIND(call)                                                              \
   do {                                                                                    \
@@ -171,9 +287,14 @@ Result<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, const Op
 }
 
 Db::Db(sqlite3* db, std::filesystem::path path, std::chrono::milliseconds busy_timeout)
-    : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout), writers_(writers_of(path_)) {}
+    : db_(db), path_(std::move(path)), busy_timeout_(busy_timeout), writers_(writers_of(path_)) {
+  statement_cache().open(db_);
+}
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  statement_cache().close(db_);
+  sqlite3_close_v2(db_);
+}
 
 Result<void> Db::exec(std::string_view sql) {
   std::string s(sql);
@@ -188,6 +309,7 @@ Result<void> Db::exec(std::string_view sql) {
 }
 
 Result<Statement> Db::prepare(std::string_view sql) {
+  if (sqlite3_stmt* kept = statement_cache().take(db_, sql)) return Statement(kept, this);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return std::unexpected(last_error("preparing `" + std::string(sql) + "`"));
@@ -211,23 +333,23 @@ Result<void> Db::transaction(const std::function<Result<void>(Db&)>& body) {
   if (!writer.try_lock_for(busy_timeout_))
     return fail(Errc::timeout, "ledger " + path_.string() + ": another writer in this process held it for over " +
                                    std::to_string(busy_timeout_.count()) + " ms");
-  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+  if (auto r = run_once(*this, "BEGIN IMMEDIATE"); !r) return r;
   tx_depth_ = 1;
   Result<void> r;
   try {
     r = body(*this);
   } catch (...) {
     tx_depth_ = 0;
-    (void)exec("ROLLBACK");
+    (void)run_once(*this, "ROLLBACK");
     throw;
   }
   tx_depth_ = 0;
   if (!r) {
-    (void)exec("ROLLBACK");
+    (void)run_once(*this, "ROLLBACK");
     return r;
   }
-  if (auto c = exec("COMMIT"); !c) {
-    (void)exec("ROLLBACK");
+  if (auto c = run_once(*this, "COMMIT"); !c) {
+    (void)run_once(*this, "ROLLBACK");
     return c;
   }
   return {};

@@ -164,13 +164,17 @@ void Consumer::run() {
   const bool connecting = !ctx_.config.transport.listen;
   std::string last_error;
   while (!stopping_) {
-    std::set<std::string> touched;
+    std::set<std::string> gathered, touched;  // tasks with news: in the open transaction, committed
     auto handler = [&](const proto::Message& m, const proto::Envelope&, ledger::Db& tx) -> Result<void> {
-      touched.clear();  // a failed attempt's ids are rolled back with it
-      return apply_message(ctx_, m, tx, touched);
+      return apply_message(ctx_, m, tx, gathered);
     };
-    auto step = transport::process_next(*ctx_.transport, *db_, transport::kToLocal, kReceiveWait, handler,
-                                        [this](std::string_view l) { ctx_.log(l); });
+    auto settled = [&](bool committed) {
+      if (committed) touched.merge(gathered);
+      gathered.clear();  // a rolled-back attempt's ids go with it
+    };
+    auto step = transport::process_batch(*ctx_.transport, *db_, transport::kToLocal, kReceiveWait, handler, settled,
+                                         [this](std::string_view l) { ctx_.log(l); });
+    for (const auto& id : touched) ctx_.logs.notify(id);
     if (!step) {
       if (step.error().message != last_error) ctx_.log("receiving from the remote: " + step.error().message);
       last_error = step.error().message;
@@ -180,8 +184,7 @@ void Consumer::run() {
     if (!last_error.empty()) ctx_.log("receiving from the remote works again");
     last_error.clear();
     // A message is a sign of life; so is a completed long-poll to the remote's mailbox.
-    if (*step != transport::Outcome::timed_out || connecting) ctx_.remote_last_seen_ms = ctx_.now_ms();
-    for (const auto& id : touched) ctx_.logs.notify(id);
+    if (!step->empty() || connecting) ctx_.remote_last_seen_ms = ctx_.now_ms();
   }
 }
 

@@ -1,5 +1,6 @@
 // The proxy's consumer of remote -> proxy messages (channel "to_local"): one thread that
-// applies each message exactly once (transport::process_next) to the ledger:
+// applies each message exactly once to the ledger, a burst of them in one transaction
+// (transport::process_batch):
 //   status_update  -> the task's state and reason (a new reason in the same state too)
 //   log_chunk      -> appended to the task's log (repeats dropped), waking log long-polls
 //   task_completed -> final state, exit code and usage (accounting)

@@ -166,24 +166,26 @@ class RemoteImpl final : public Remote {
 
   void consume_loop() {
     while (!stopping()) {
-      AfterCommit after;
+      AfterCommit gathered, after;  // follow-ups of the open transaction, of committed ones
+      bool committed_any = false;
       auto handler = [&](const proto::Message& m, const proto::Envelope&, ledger::Db& tx) -> Result<void> {
-        after.clear();
-        auto r = core_->apply(m, tx, after);
-        if (!r) after.clear();
-        return r;
+        return core_->apply(m, tx, gathered);
       };
-      auto got = transport::process_next(*transport_, *consumer_db_, transport::kToRemote, kReceiveSlice, handler,
-                                         options_.log);
+      auto settled = [&](bool committed) {
+        committed_any = committed_any || committed;
+        if (committed) after.insert(after.end(), std::make_move_iterator(gathered.begin()), std::make_move_iterator(gathered.end()));
+        gathered.clear();  // a rolled-back attempt's follow-ups go with it
+      };
+      auto got = transport::process_batch(*transport_, *consumer_db_, transport::kToRemote, kReceiveSlice, handler,
+                                          settled, options_.log);
+      if (committed_any) transport_->notify_outbox();  // the status updates they queued
+      for (auto& f : after) f();
       if (!got) {
-        after.clear();  // nothing was committed
         options_.log("receiving from the proxy failed: " + got.error().message + "; retrying");
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, kRetryPause, [&] { return stopping_; });
         continue;
       }
-      if (*got == transport::Outcome::processed) transport_->notify_outbox();
-      for (auto& f : after) f();
     }
   }
 

@@ -123,6 +123,17 @@ class HttpTransport final : public Transport {
     return receive_buffered(channels_.at(std::string(channel)), channel, timeout);
   }
 
+  Result<std::optional<Envelope>> receive_held(std::string_view channel) override {
+    if (auto c = check_channel(channel); !c) return std::unexpected(c.error());
+    auto& st = channels_.at(std::string(channel));
+    std::lock_guard receive_lock(st.receive_mu);
+    std::lock_guard lock(st.mu);
+    if (st.buffer.empty() || steady_ms() >= st.buffer_valid_until) return std::optional<Envelope>();
+    Envelope e = std::move(st.buffer.front());
+    st.buffer.pop_front();
+    return std::optional<Envelope>(std::move(e));
+  }
+
   // Acks are deferred while more of the received batch is buffered, and travel with the
   // next take (one commit per batch instead of one per message); the last ack of a batch is
   // committed at once. A crash in between only means a redelivery, which the inbox drops.

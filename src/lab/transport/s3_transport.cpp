@@ -108,6 +108,15 @@ class S3Transport final : public Transport {
     return id;
   }
 
+  Result<std::optional<Envelope>> receive_held(std::string_view channel) override {
+    if (auto c = check_channel(channel); !c) return std::unexpected(c.error());
+    auto& st = channels_.at(std::string(channel));
+    std::lock_guard receive_lock(st.receive_mu);
+    std::lock_guard lock(st.mu);
+    if (st.buffer.empty() || clock_.steady_ms() >= st.buffer_valid_until) return std::optional<Envelope>();
+    return pop(st);
+  }
+
   Result<std::optional<Envelope>> receive(std::string_view channel, std::chrono::milliseconds timeout) override {
     if (auto c = check_channel(channel); !c) return std::unexpected(c.error());
     timeout = std::clamp(timeout, std::chrono::milliseconds(0), kMaxReceiveWait);

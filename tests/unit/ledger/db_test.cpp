@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <initializer_list>
+#include <string>
 #include <thread>
 #include <vector>
 #include <unistd.h>
@@ -135,4 +137,64 @@ TEST_CASE("a writer that waits past the busy timeout fails with a timeout naming
   CHECK(second.error().message.find(path.string()) != std::string::npos);
   // Once the holder committed, the waiter writes.
   CHECK(waiter->transaction([](Db& tx) { return tx.exec("INSERT INTO t(name) VALUES('late')"); }));
+}
+
+TEST_CASE("a connection reuses its compiled statements: fresh binds, reset rows, never another connection's") {
+  auto a = Db::open(temp_db("cache-a.db")).value();
+  auto b = Db::open(temp_db("cache-b.db")).value();
+  for (auto* db : {a.get(), b.get()}) REQUIRE(db->exec("CREATE TABLE kv(k INTEGER PRIMARY KEY, v TEXT)"));
+  for (int i = 0; i < 100; ++i) {
+    auto ins = a->prepare("INSERT INTO kv(k, v) VALUES(?1, ?2)").value();
+    REQUIRE(ins.bind_all(i, "a" + std::to_string(i)).run());
+  }
+  REQUIRE(b->exec("INSERT INTO kv(k, v) VALUES(5, 'b5')"));
+  const char* kGet = "SELECT v FROM kv WHERE k = ?1";
+  {  // the same SQL live twice on one connection
+    auto first = a->prepare(kGet).value();
+    auto second = a->prepare(kGet).value();
+    REQUIRE(first.bind(1, 5).step().value());
+    REQUIRE(second.bind(1, 7).step().value());
+    CHECK(first.column_text(0) == "a5");
+    CHECK(second.column_text(0) == "a7");
+  }
+  {  // given back mid-row: the next use starts over, without the old binds
+    auto st = a->prepare("SELECT k FROM kv WHERE k >= ?1 ORDER BY k").value();
+    REQUIRE(st.bind(1, 10).step().value());
+    CHECK(st.column_int64(0) == 10);
+  }
+  {
+    auto st = a->prepare("SELECT k FROM kv WHERE k >= ?1 ORDER BY k").value();
+    CHECK_FALSE(st.step().value());  // ?1 is NULL again: no row
+  }
+  {  // the other connection's statement for the same SQL reads its own file
+    auto st = b->prepare(kGet).value();
+    REQUIRE(st.bind(1, 5).step().value());
+    CHECK(st.column_text(0) == "b5");
+  }
+  // More distinct statements than one connection keeps, and a schema change under a kept one.
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 100; ++i) {
+      auto st = a->prepare("SELECT " + std::to_string(i) + " + count(*) FROM kv").value();
+      REQUIRE(st.step().value());
+      CHECK(st.column_int64(0) == 100 + i);
+    }
+  REQUIRE(a->prepare("SELECT * FROM kv WHERE k = 1").value().step().value());
+  REQUIRE(a->exec("ALTER TABLE kv ADD COLUMN w INTEGER DEFAULT 3"));
+  auto st = a->prepare("SELECT * FROM kv WHERE k = 1").value();
+  REQUIRE(st.step().value());
+  CHECK(st.column_int64(2) == 3);
+  // BEGIN / COMMIT / ROLLBACK come from the cache too.
+  for (int i = 0; i < 50; ++i) {
+    const bool keep = i % 2 == 0;
+    auto r = a->transaction([&](Db& tx) -> Result<void> {
+      auto ins = tx.prepare("INSERT INTO kv(k, v) VALUES(?1, 'tx')").value();
+      if (auto e = ins.bind(1, 1000 + i).run(); !e) return e;
+      if (!keep) return fail(Errc::conflict, "roll this one back");
+      return {};
+    });
+    CHECK(r.has_value() == keep);
+  }
+  auto n = a->prepare("SELECT count(*) FROM kv WHERE v = 'tx'").value();
+  REQUIRE(n.step().value());
+  CHECK(n.column_int64(0) == 25);
 }

@@ -54,6 +54,9 @@ TEST_CASE("while the peer is down the outbox holds messages; they arrive in orde
 TEST_CASE("a message of unknown type is logged and acked, and the next one still flows") {
   check_unknown_types_are_skipped(http_harness());
 }
+TEST_CASE("a burst is applied in batches, each message once, a failing one alone") {
+  check_batches(http_harness());
+}
 TEST_CASE("the listener can sit on the proxy side (outbound-only clusters)") { check_host_on_proxy_side(http_harness()); }
 
 TEST_CASE("a wrong token is refused with 401 and a message, and nothing is delivered") {

@@ -13,6 +13,7 @@
 #include <lab/transport/durable.hpp>
 #include <lab/transport/transport.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -192,6 +193,71 @@ inline void check_exactly_once_across_restart(const TransportHarness& h) {
   while (st.step().value()) seen.push_back(st.column_int64(0));
   CHECK(seen == iota(1000));
   CHECK(guest->outbox_depth(kToRemote).value() == 0);
+}
+
+// process_batch, one direction: a burst applied a batch per transaction, every message once;
+// a handler failure leaves that message unacked (delivered again after its lease) while the
+// rest of its batch is committed and acked.
+inline void check_batch_one_way(Transport& sender, Transport& receiver, std::string_view channel,
+                                const std::filesystem::path& receiver_db) {
+  constexpr int kCount = 200;
+  for (int i = 0; i < kCount; ++i) REQUIRE(sender.send(channel, numbered(i)));
+  auto queued_by = std::chrono::steady_clock::now() + 30s;
+  while (receiver.list_pending(channel).value().size() < kCount && std::chrono::steady_clock::now() < queued_by)
+    std::this_thread::sleep_for(10ms);
+  auto app = ledger::Db::open(receiver_db).value();
+  REQUIRE(app->exec("CREATE TABLE seen(n INTEGER NOT NULL)"));
+  int failures_left = 2;  // fails in its batch, then alone; applied when delivered again
+  int gathered = 0, committed = 0, rolled_back = 0;
+  auto apply = [&](const proto::Message& m, const proto::Envelope&, ledger::Db& tx) -> Result<void> {
+    const auto n = std::get<proto::LogChunk>(m).offset;
+    if (n == 150 && failures_left > 0) {
+      --failures_left;
+      return fail(Errc::io, "a disk hiccup");
+    }
+    auto st = tx.prepare("INSERT INTO seen(n) VALUES(?1)");
+    if (!st) return std::unexpected(st.error());
+    st->bind(1, n);
+    ++gathered;
+    return st->run();
+  };
+  auto settled = [&](bool ok) {
+    if (ok) committed += gathered;
+    else ++rolled_back;
+    gathered = 0;
+  };
+  std::size_t largest = 0;
+  bool failure_reported = false;
+  auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (committed < kCount && std::chrono::steady_clock::now() < give_up) {
+    auto r = process_batch(receiver, *app, channel, 1s, apply, settled);
+    if (!r) {
+      CHECK(r.error().message.find("a disk hiccup") != std::string::npos);
+      failure_reported = true;
+      continue;
+    }
+    largest = std::max(largest, r->size());
+  }
+  CHECK(failure_reported);
+  CHECK(rolled_back >= 2);  // the batch with the failure, then the failing message alone
+  CHECK(committed == kCount);
+  CHECK(largest > 1);
+  CHECK(largest <= kMaxBatch);
+  std::vector<std::int64_t> seen;
+  auto st = app->prepare("SELECT n FROM seen ORDER BY n").value();
+  while (st.step().value()) seen.push_back(st.column_int64(0));
+  CHECK(seen == iota(kCount));  // each exactly once
+  CHECK(receiver.list_pending(channel).value().empty());
+}
+
+inline void check_batches(const TransportHarness& h) {
+  auto dir = testing::fresh_dir("batches");
+  auto ho = h.host(dir / "remote.db");
+  ho.visibility_timeout = 500ms;
+  auto host = make(ho);
+  auto guest = make(h.guest(dir / "proxy.db", *host));
+  check_batch_one_way(*guest, *host, kToRemote, dir / "remote.db");
+  check_batch_one_way(*host, *guest, kToLocal, dir / "proxy.db");
 }
 
 inline void check_outbox_holds_while_peer_down(const TransportHarness& h) {
