@@ -124,9 +124,11 @@ expect_eq "$RC" 1 "bob cannot use alice's dataset"
 expect_contains "$OUT" 'task.toml: [files] datasets: dataset "mnist" not found' "the refusal names the file and the dataset"
 expect_contains "$OUT" "lab data list" "the refusal says how to see the datasets"
 expect_contains "$OUT" "lab data sync PATH --name mnist" "the refusal says how to upload it"
+pushd "$T/bob" >/dev/null   # no task.toml here
 as bob run --data no-such-data -- true
 expect_eq "$RC" 1 "a missing dataset is refused by run --data"
-expect_contains "$OUT" 'dataset "no-such-data" not found' "run --data names the missing dataset"
+expect_contains "$OUT" '--data or task.toml'"'"'s [files] datasets: dataset "no-such-data" not found' "run --data names the missing dataset"
+popd >/dev/null
 as_json bob list --json
 expect_eq "$(jq -r '(if type == "array" then . else .tasks end) | length' <<<"$OUT")" 0 "no task was created"
 printf '[run]\ncommand = "python3 train.py"\n[files]\ndatasets = ["imagenet-mini"]\n' > task.toml
