@@ -93,7 +93,7 @@ int submit_project(const SubmitRequest& req) {
   if (!snapshot) return report(verb, snapshot.error());
 
   auto task = conn->client->create_task(config::task_to_json(req.spec), snapshot->id);
-  if (!task) return report(verb, task.error().code == Errc::not_found ? dataset_error(req, task.error()) : task.error());
+  if (!task) return report(verb, dataset_error(req, task.error()));
   if (req.json) {
     nlohmann::json out{{"task_id", task->id},
                        {"uploaded_files", plan->uploaded_files},
