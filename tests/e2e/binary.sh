@@ -26,4 +26,10 @@ if "$LAB" --version | grep -q static; then
   expect_contains "$info" "statically linked" "file(1) says static"
   set +e; ldd_out=$(ldd "$LAB" 2>&1); set -e
   expect_contains "$ldd_out" "not a dynamic executable" "ldd finds no shared libraries"
+  # Release builds are stripped at link time; the budget is 15 MB (decimal, the stricter reading).
+  if "$LAB" --version | grep -q "Release build"; then
+    size=$(stat -c %s "$LAB")
+    CHECKS=$((CHECKS + 1))
+    [ "$size" -le 15000000 ] || fail "the static Release binary is $size bytes, over the 15 MB budget"
+  fi
 fi
