@@ -4,6 +4,7 @@
 #include "fake_remote.hpp"
 
 #include <doctest/doctest.h>
+#include <lab/datasets/cache.hpp>
 #include <lab/worker/agent.hpp>
 
 #include <unistd.h>
@@ -93,6 +94,9 @@ TEST_CASE("worker datasets: two tasks at once fetch the dataset once, read the s
   }));
 
   const fs::path copy = scratch.dir / "work" / "datasets" / kHash;
+  // The folders go once `finished` is acknowledged; give the job threads a moment.
+  for (int i = 0; i < 100 && (fs::exists(scratch.dir / "work" / "d-1-1") || fs::exists(scratch.dir / "work" / "d-2-1")); ++i)
+    std::this_thread::sleep_for(20ms);
   std::lock_guard lock(remote.mu);
   CHECK(remote.dataset_gets == 1);
   std::string inode;
@@ -114,6 +118,7 @@ TEST_CASE("worker datasets: two tasks at once fetch the dataset once, read the s
   }
   // The task folders are gone; the machine's copy stays, read-only.
   CHECK_FALSE(fs::exists(scratch.dir / "work" / "d-1-1"));
+  CHECK_FALSE(fs::exists(scratch.dir / "work" / "d-2-1"));
   CHECK(fs::exists(copy / "labels.txt"));
   CHECK((fs::status(copy / "labels.txt").permissions() & fs::perms::owner_write) == fs::perms::none);
 }
