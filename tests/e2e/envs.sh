@@ -131,10 +131,10 @@ wait_state alice "$ID" completed 120
 as alice logs "$ID"
 CHECKS=$((CHECKS + 1)); ! grep -q "preparing: environment" <<<"$OUT" || fail "a stdlib-only task built an environment: $OUT"
 
-# 7. Datasets are refused in plain words (not built yet).
+# 7. A dataset that was never synced is refused in plain words (tests/e2e/data_sync.sh has the rest).
 printf '[run]\ncommand = "true"\n[files]\ndatasets = ["mnist"]\n' > "$T/alice/plain/task.toml"
 pushd "$T/alice/plain" >/dev/null
 as alice submit
 popd >/dev/null
-CHECKS=$((CHECKS + 1)); [ "$RC" != 0 ] || fail "a task with datasets was accepted"
-expect_contains "$OUT" "datasets is not built yet" "datasets are refused in plain words"
+CHECKS=$((CHECKS + 1)); [ "$RC" != 0 ] || fail "a task with a missing dataset was accepted"
+expect_contains "$OUT" 'dataset "mnist" not found' "a missing dataset is refused in plain words"

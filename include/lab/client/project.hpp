@@ -30,6 +30,12 @@ struct ProjectFiles {
 // read (naming it). Warnings (unreadable folders, ...) go to `report`.
 Result<ProjectFiles> collect_project(const ProjectOptions& options, files::ScanReport* report = nullptr);
 
+// What `lab data sync` uploads: every file under `root` except `.git/` and what `.labignore`
+// files leave out (`.gitignore` files and git's own excludes are not read: a data folder's
+// .gitignore usually hides the data itself). `scan`'s ignore switches are overridden.
+Result<ProjectFiles> collect_dataset(const std::filesystem::path& root, files::ScanOptions scan,
+                                     files::ScanReport* report = nullptr);
+
 // The largest `n` entries, largest first (for the summary line).
 std::vector<const files::Entry*> largest_entries(const files::Manifest& m, std::size_t n);
 

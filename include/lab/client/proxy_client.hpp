@@ -68,6 +68,14 @@ class ProxyClient {
   Result<BlobsStored> upload_blobs(std::span<const BlobSource> blobs, const ByteProgress& progress = {});
   Result<Snapshot> create_snapshot(const files::Manifest& manifest);
 
+  // --- datasets ---
+  // Points the caller's dataset `name` at `manifest`, whose blobs must be uploaded already.
+  Result<DatasetSynced> sync_dataset(const std::string& name, const files::Manifest& manifest);
+  // The caller's datasets and the course-wide ones; `all` (admins) everyone's.
+  Result<std::vector<Dataset>> list_datasets(bool all);
+  // The dataset `name` resolves to for the caller (Errc::not_found when none may be used).
+  Result<Dataset> get_dataset(const std::string& name);
+
   // --- tasks ---
   Result<Task> create_task(const nlohmann::json& spec, const std::string& snapshot);
   Result<TaskPage> list_tasks(int limit, bool all, const std::string& before = "");

@@ -87,7 +87,32 @@ struct Snapshot {
   std::uint64_t bytes = 0;
 };
 
+// A named dataset (docs/api.md, "Datasets"): its files are blobs like a project's, listed by
+// the manifest stored at `key` + "manifest.json".
+struct Dataset {
+  std::string name;
+  std::string owner;
+  bool course_wide = false;   // synced by an admin: usable by everyone
+  std::string manifest;       // the manifest's hash
+  std::string key;            // "datasets/<manifest>/"
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  bool shadowed = false;      // in a list: another dataset of this name is used instead
+};
+
+// What a sync answered: the dataset now, and the manifest it pointed at before (none when
+// the name is new).
+struct DatasetSynced {
+  Dataset dataset;
+  std::optional<std::string> previous;
+};
+
 // The task in the API's JSON shape (for `--json` output).
 nlohmann::json to_json(const Task& task);
+
+// The dataset in the API's JSON shape.
+nlohmann::json to_json(const Dataset& dataset);
 
 }  // namespace lab::client

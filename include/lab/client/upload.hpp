@@ -30,7 +30,12 @@ struct UploadPlan {
 // Asks the proxy which of the project's blobs it lacks.
 Result<UploadPlan> plan_upload(ProxyClient& client, const ProjectFiles& project);
 
-// Sends `plan.missing` in requests cut at the limits above, then records the snapshot.
+// Sends `plan.missing` in requests cut at the limits above. Each blob is stored by the proxy
+// as soon as it has arrived whole, so after an interruption a new plan lacks those.
+// `progress` gets the content bytes sent so far (tar headers not counted).
+Result<void> send_blobs(ProxyClient& client, const UploadPlan& plan, const ByteProgress& progress = {});
+
+// send_blobs, then records the snapshot.
 // `progress` gets the content bytes sent so far (tar headers not counted).
 Result<Snapshot> send_project(ProxyClient& client, const ProjectFiles& project, const UploadPlan& plan,
                               const ByteProgress& progress = {});

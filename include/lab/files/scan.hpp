@@ -37,6 +37,9 @@ struct ScanOptions {
   // Also apply git's non-tree excludes: .git/info/exclude when the folder is a repository's
   // root, and the user's core.excludesFile (default ~/.config/git/ignore).
   bool git_excludes = true;
+  // Honour `.gitignore` files. `.labignore` files are always honoured; datasets read only
+  // those (a data folder's .gitignore usually hides the data itself).
+  bool gitignore = true;
   // Record what was left out, and why, in ScanReport::ignored.
   bool collect_ignored = false;
   // Hashing threads; 0 = one per core.

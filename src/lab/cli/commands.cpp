@@ -20,7 +20,7 @@ const Command kCommands[] = {
     {"cancel", Group::student, "ID", "cancel a task wherever it is", run_cancel},
     {"pull", Group::student, "ID [-o DIR] [GLOB...]", "download a task's results", run_pull},
     {"metrics", Group::student, "ID [--csv]", "print a task's logged metrics as a table or CSV", run_metrics},
-    {"data", Group::student, "sync PATH --name NAME | list", "upload and list shared datasets", nullptr},
+    {"data", Group::student, "sync PATH --name NAME [--json] | list [--all] [--json]", "upload a dataset once; list the ones tasks can use", run_data},
     // Server roles.
     {"proxy", Group::server, "--config proxy.toml | user add NAME [--admin] [--password-stdin]", "students' entry point: accounts, uploads, tasks, logs", run_proxy},
     {"remote", Group::server, "--config remote.toml", "cluster side: environments, Slurm or workers, results", run_remote},

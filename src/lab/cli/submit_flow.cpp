@@ -39,6 +39,13 @@ std::string summary_line(const client::ProjectFiles& p, const client::UploadPlan
   return line;
 }
 
+// A dataset the proxy does not resolve, said where the name came from:
+// "task.toml: [files] datasets: dataset "mnist" not found: ...".
+Error dataset_error(const SubmitRequest& req, const Error& e) {
+  if (e.code != Errc::not_found || req.spec_source.empty()) return e;
+  return {e.code, req.spec_source + ": " + e.message};
+}
+
 }  // namespace
 
 int submit_project(const SubmitRequest& req) {
@@ -46,9 +53,11 @@ int submit_project(const SubmitRequest& req) {
   auto conn = connect(req.proxy, true);
   if (!conn) return report(verb, conn.error());
   const term::Style style = term::Style::detect(stderr);
-  if (!req.spec.files.datasets.empty())
-    return report(verb, "[files] datasets is not built yet: datasets cannot be used by tasks in this version of lab; "
-                        "remove 'datasets' from task.toml and upload the data with the project");
+  // Datasets are resolved by the proxy at submit; asking first stops before any upload.
+  for (const auto& name : req.spec.files.datasets) {
+    auto d = conn->client->get_dataset(name);
+    if (!d) return report(verb, dataset_error(req, d.error()));
+  }
   auto env_key = explain_environment(req.spec, req.project_root, stderr);
   if (!env_key) return report(verb, env_key.error());
 
@@ -84,7 +93,7 @@ int submit_project(const SubmitRequest& req) {
   if (!snapshot) return report(verb, snapshot.error());
 
   auto task = conn->client->create_task(config::task_to_json(req.spec), snapshot->id);
-  if (!task) return report(verb, task.error());
+  if (!task) return report(verb, dataset_error(req, task.error()));
   if (req.json) {
     nlohmann::json out{{"task_id", task->id},
                        {"uploaded_files", plan->uploaded_files},

@@ -15,6 +15,7 @@ struct SubmitRequest {
   std::string verb;                        // "submit" or "run", for messages
   config::TaskSpec spec;                   // already validated
   std::filesystem::path project_root = ".";
+  std::string spec_source;                 // where the spec came from, for errors ("task.toml", "--data")
   bool wait = false;                       // follow the log; exit with the task's code
   bool json = false;                       // print {"task_id", "uploaded_files", ...} on stdout
   std::optional<std::string> proxy;        // --proxy

@@ -57,6 +57,8 @@ int run_run(const Args& args) {
   app->add_option("--time", time, "time limit, like 1:00:00 or 90m (default 1:00:00, or task.toml's)");
   app->add_option("--name", name, "the task's name (default: the folder's name)");
   app->add_option("--priority", priority, "default or high");
+  std::vector<std::string> data;
+  app->add_option("--data", data, "a dataset to find in the task's folder, by its `lab data sync` name (repeatable)");
   app->add_flag("--wait", req.wait, "follow the log and exit with the task's exit code (130 when cancelled)");
   app->add_flag("--json", req.json, "print {\"task_id\", \"uploaded_files\", ...} as JSON");
   app->add_option("--proxy", req.proxy, "the proxy's URL");
@@ -82,6 +84,9 @@ int run_run(const Args& args) {
   if (gpus) spec.resources.gpus = *gpus;
   if (cpus) spec.resources.cpus = *cpus;
   if (name) spec.name = *name;
+  for (const auto& d : data)
+    if (std::find(spec.files.datasets.begin(), spec.files.datasets.end(), d) == spec.files.datasets.end())
+      spec.files.datasets.push_back(d);
   if (mem) {
     auto m = config::parse_memory(*mem);
     if (!m) return report("run", "--mem: " + m.error().message), kExitUsage;
@@ -101,6 +106,7 @@ int run_run(const Args& args) {
     return kExitUsage;
   }
   req.spec = std::move(*checked);
+  req.spec_source = data.empty() ? "task.toml: [files] datasets" : "--data or task.toml's [files] datasets";
   return submit_project(req);
 }
 

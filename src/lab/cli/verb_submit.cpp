@@ -27,6 +27,7 @@ int run_submit(const Args& args) {
     return kExitFailure;
   }
   req.spec = std::move(*spec);
+  req.spec_source = task_file + ": [files] datasets";
   std::filesystem::path p(task_file);
   req.project_root = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
   return submit_project(req);

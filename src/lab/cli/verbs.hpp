@@ -23,6 +23,7 @@ int run_logs(const Args& args);
 int run_cancel(const Args& args);
 int run_pull(const Args& args);
 int run_metrics(const Args& args);
+int run_data(const Args& args);
 int run_worker(const Args& args);
 int run_remote(const Args& args);
 

@@ -70,6 +70,21 @@ ResultList results(const json& j) {
   return r;
 }
 
+Dataset dataset(const json& j) {
+  Dataset d;
+  d.name = j.at("name").get<std::string>();
+  d.owner = text_of(j, "owner");
+  d.course_wide = j.value("course_wide", false);
+  d.manifest = j.at("manifest").get<std::string>();
+  d.key = text_of(j, "key");
+  d.files = j.value("files", std::uint64_t{0});
+  d.bytes = j.value("bytes", std::uint64_t{0});
+  d.created_at_ms = j.value("created_at_ms", std::int64_t{0});
+  d.updated_at_ms = j.value("updated_at_ms", std::int64_t{0});
+  d.shadowed = j.value("shadowed", false);
+  return d;
+}
+
 }  // namespace lab::client::decode
 
 namespace lab::client {
@@ -85,6 +100,13 @@ nlohmann::json to_json(const Task& t) {
           {"snapshot", t.snapshot}, {"exit_code", opt(t.exit_code)}, {"created_at_ms", t.created_at_ms},
           {"updated_at_ms", t.updated_at_ms}, {"started_at_ms", opt(t.started_at_ms)},
           {"finished_at_ms", opt(t.finished_at_ms)}, {"events", events}};
+}
+
+nlohmann::json to_json(const Dataset& d) {
+  return {{"name", d.name},         {"owner", d.owner},     {"course_wide", d.course_wide},
+          {"manifest", d.manifest}, {"key", d.key},         {"files", d.files},
+          {"bytes", d.bytes},       {"created_at_ms", d.created_at_ms},
+          {"updated_at_ms", d.updated_at_ms}, {"shadowed", d.shadowed}};
 }
 
 }  // namespace lab::client

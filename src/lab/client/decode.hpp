@@ -13,5 +13,6 @@ Session session(const nlohmann::json& j);
 Task task(const nlohmann::json& j);
 TaskPage task_page(const nlohmann::json& j);
 ResultList results(const nlohmann::json& j);
+Dataset dataset(const nlohmann::json& j);
 
 }  // namespace lab::client::decode

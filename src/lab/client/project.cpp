@@ -55,6 +55,24 @@ std::string clean_remote(const std::string& remote) {
   return r == "." ? "" : r;
 }
 
+// The manifest (sorted by path) and one blob source per distinct content.
+ProjectFiles files_of(std::map<std::string, std::pair<files::Entry, fs::path>>& by_path) {
+  ProjectFiles out;
+  std::map<std::string, bool> seen_hash;
+  for (auto& [path, item] : by_path) {
+    auto& [entry, from] = item;
+    const std::string hex = entry.hash.hex();
+    if (!seen_hash[hex]) {
+      seen_hash[hex] = true;
+      BlobSource b{hex, entry.size, from, std::nullopt};
+      if (entry.kind == files::EntryKind::symlink) b.data = entry.target;
+      out.blobs.push_back(std::move(b));
+    }
+    out.manifest.entries.push_back(std::move(entry));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<ProjectFiles> collect_project(const ProjectOptions& opt, files::ScanReport* report) {
@@ -96,20 +114,20 @@ Result<ProjectFiles> collect_project(const ProjectOptions& opt, files::ScanRepor
     }
   }
 
-  ProjectFiles out;
-  std::map<std::string, bool> seen_hash;
-  for (auto& [path, item] : by_path) {
-    auto& [entry, from] = item;
-    const std::string hex = entry.hash.hex();
-    if (!seen_hash[hex]) {
-      seen_hash[hex] = true;
-      BlobSource b{hex, entry.size, from, std::nullopt};
-      if (entry.kind == files::EntryKind::symlink) b.data = entry.target;
-      out.blobs.push_back(std::move(b));
-    }
-    out.manifest.entries.push_back(std::move(entry));
+  return files_of(by_path);
+}
+
+Result<ProjectFiles> collect_dataset(const fs::path& root, files::ScanOptions scan, files::ScanReport* report) {
+  scan.gitignore = false;
+  scan.git_excludes = false;
+  auto scanned = files::scan(root, scan, report);
+  if (!scanned) return std::unexpected(scanned.error());
+  std::map<std::string, std::pair<files::Entry, fs::path>> by_path;
+  for (auto& e : scanned->entries) {
+    const std::string path = e.path;
+    by_path[path] = {std::move(e), root / path};
   }
-  return out;
+  return files_of(by_path);
 }
 
 std::vector<const files::Entry*> largest_entries(const files::Manifest& m, std::size_t n) {

@@ -158,6 +158,30 @@ Result<Snapshot> ProxyClient::create_snapshot(const files::Manifest& manifest) {
   });
 }
 
+Result<DatasetSynced> ProxyClient::sync_dataset(const std::string& name, const files::Manifest& manifest) {
+  json body{{"name", name}, {"manifest", json::parse(files::to_json(manifest))}};
+  return impl_->decoded(impl_->call("POST", "/api/v1/datasets", &body), "datasets", [](const json& j) {
+    DatasetSynced s;
+    s.dataset = decode::dataset(j.at("dataset"));
+    if (j.contains("previous") && j["previous"].is_string()) s.previous = j["previous"].get<std::string>();
+    return s;
+  });
+}
+
+Result<std::vector<Dataset>> ProxyClient::list_datasets(bool all) {
+  return impl_->decoded(impl_->call("GET", all ? "/api/v1/datasets?all=1" : "/api/v1/datasets"), "datasets",
+                        [](const json& j) {
+                          std::vector<Dataset> out;
+                          for (const auto& d : j.at("datasets")) out.push_back(decode::dataset(d));
+                          return out;
+                        });
+}
+
+Result<Dataset> ProxyClient::get_dataset(const std::string& name) {
+  return impl_->decoded(impl_->call("GET", "/api/v1/datasets/" + encode(name)), "datasets",
+                        [](const json& j) { return decode::dataset(j.at("dataset")); });
+}
+
 Result<Task> ProxyClient::create_task(const json& spec, const std::string& snapshot) {
   json body{{"spec", spec}, {"snapshot", snapshot}};
   return impl_->decoded(impl_->call("POST", "/api/v1/tasks", &body), "tasks",

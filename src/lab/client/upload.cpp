@@ -27,7 +27,7 @@ Result<UploadPlan> plan_upload(ProxyClient& client, const ProjectFiles& project)
   return plan;
 }
 
-Result<Snapshot> send_project(ProxyClient& client, const ProjectFiles& project, const UploadPlan& plan, const ByteProgress& progress) {
+Result<void> send_blobs(ProxyClient& client, const UploadPlan& plan, const ByteProgress& progress) {
   std::uint64_t done = 0;
   std::size_t start = 0;
   while (start < plan.missing.size()) {
@@ -46,6 +46,11 @@ Result<Snapshot> send_project(ProxyClient& client, const ProjectFiles& project, 
     if (progress) progress(done);
     start = end;
   }
+  return {};
+}
+
+Result<Snapshot> send_project(ProxyClient& client, const ProjectFiles& project, const UploadPlan& plan, const ByteProgress& progress) {
+  if (auto r = send_blobs(client, plan, progress); !r) return std::unexpected(r.error());
   return client.create_snapshot(project.manifest);
 }
 

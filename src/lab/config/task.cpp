@@ -1,6 +1,8 @@
 // task.toml: its schema and the checks that span several keys.
 #include <lab/config/task.hpp>
 
+#include <lab/config/dataset_name.hpp>
+
 #include <lab/util/strings.hpp>
 
 #include <algorithm>
@@ -51,6 +53,17 @@ schema::Check each(schema::Check c) {
       if (auto problem = c(Value(items[i]))) return "item " + std::to_string(i + 1) + " " + *problem;
     return std::nullopt;
   };
+}
+
+// `[files] datasets`: valid dataset names, each named once.
+std::optional<std::string> dataset_names(const Value& v) {
+  const auto& items = std::get<std::vector<std::string>>(v);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto problem = dataset_name_problem(items[i])) return "item " + std::to_string(i + 1) + " " + *problem;
+    for (std::size_t j = 0; j < i; ++j)
+      if (items[j] == items[i]) return "names the dataset \"" + items[i] + "\" twice";
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> wheel_file(const Value& v) {
@@ -170,7 +183,7 @@ Checked<TaskSpec> parse_task(std::string_view source, std::string_view file, con
           mappings("upload", uploads).check(upload_paths),
           strings("exclude", spec.files.exclude).check(each(not_empty)),
           strings("download", spec.files.download).check(each(inside_project)),
-          strings("datasets", spec.files.datasets).check(each(simple_word)),
+          strings("datasets", spec.files.datasets).check(dataset_names),
       }},
       {"run", {
           text("workdir", spec.run.workdir).check(inside_project),

@@ -66,7 +66,7 @@ Result<Manifest> scan(const fs::path& root_arg, const ScanOptions& options, Scan
   IgnoreStack stack;
   if (options.git_excludes)
     for (auto& list : git_fallback_lists(*root)) stack.add_fallback(std::move(list));
-  WalkResult walked = walk(root_fd, stack, options.collect_ignored);
+  WalkResult walked = walk(root_fd, stack, options.collect_ignored, options.gitignore);
   rep.warnings = std::move(walked.warnings);
   rep.ignored = std::move(walked.ignored);
   std::sort(rep.ignored.begin(), rep.ignored.end(),

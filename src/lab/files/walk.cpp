@@ -25,7 +25,7 @@ struct DirEntry {
 
 class Walker {
  public:
-  Walker(IgnoreStack& stack, bool collect) : stack_(stack), collect_(collect) {}
+  Walker(IgnoreStack& stack, bool collect, bool gitignore) : stack_(stack), collect_(collect), gitignore_(gitignore) {}
   void dir(int fd, std::string& prefix);
   WalkResult result;
 
@@ -39,6 +39,7 @@ class Walker {
 
   IgnoreStack& stack_;
   bool collect_;
+  bool gitignore_;
   std::vector<char> buf_ = std::vector<char>(64 * 1024);
 };
 
@@ -66,6 +67,7 @@ std::vector<IgnoreList> Walker::read_ignore_files(int fd, const std::string& pre
                                                   const std::vector<DirEntry>& entries) {
   std::vector<IgnoreList> lists;
   for (const char* file : kIgnoreFiles) {
+    if (!gitignore_ && std::string_view(file) == ".gitignore") continue;
     bool present = false;
     for (const auto& e : entries) present = present || e.name == file;
     if (!present) continue;
@@ -153,8 +155,8 @@ void Walker::dir(int fd, std::string& prefix) {
 
 }  // namespace
 
-WalkResult walk(int root_fd, IgnoreStack& stack, bool collect_ignored) {
-  Walker w(stack, collect_ignored);
+WalkResult walk(int root_fd, IgnoreStack& stack, bool collect_ignored, bool gitignore) {
+  Walker w(stack, collect_ignored, gitignore);
   std::string prefix;
   w.dir(root_fd, prefix);
   return std::move(w.result);

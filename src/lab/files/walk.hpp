@@ -31,7 +31,8 @@ struct WalkResult {
 // Walks the directory open at `root_fd` (not closed here) under the rules in `stack` (its
 // fallback lists already added; per-directory lists are pushed and popped here). Never
 // follows a symlink; never enters `.git` or an excluded directory.
-WalkResult walk(int root_fd, IgnoreStack& stack, bool collect_ignored);
+// `gitignore` false reads only `.labignore` files.
+WalkResult walk(int root_fd, IgnoreStack& stack, bool collect_ignored, bool gitignore = true);
 
 // The lists git consults after a tree's own files for the folder `root`: the repository's
 // info/exclude when `root` is a repository's top, then the user's core.excludesFile.

@@ -169,6 +169,7 @@ Result<void> RunningProxy::open(const Options& options) {
   add_health_routes(*http_, ctx);
   add_auth_routes(*http_, ctx);
   add_upload_routes(*http_, ctx);
+  add_dataset_routes(*http_, ctx);
   add_task_routes(*http_, ctx);
   add_log_routes(*http_, ctx);
   add_result_routes(*http_, ctx);

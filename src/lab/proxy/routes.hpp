@@ -11,6 +11,7 @@ namespace lab::proxy {
 void add_health_routes(httplib::Server& server, Context& ctx);   // routes_health.cpp
 void add_auth_routes(httplib::Server& server, Context& ctx);     // routes_auth.cpp
 void add_upload_routes(httplib::Server& server, Context& ctx);   // routes_upload.cpp
+void add_dataset_routes(httplib::Server& server, Context& ctx);  // routes_datasets.cpp
 void add_task_routes(httplib::Server& server, Context& ctx);     // routes_tasks.cpp
 void add_log_routes(httplib::Server& server, Context& ctx);      // routes_logs.cpp
 void add_result_routes(httplib::Server& server, Context& ctx);   // routes_results.cpp

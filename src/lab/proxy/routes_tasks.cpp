@@ -1,6 +1,7 @@
 // Tasks (docs/api.md, "Tasks"): submit, list, show, cancel. A submit creates the ledger task
 // and queues its submit_task message in one transaction, so neither exists without the other.
 #include "command_line.hpp"
+#include "datasets.hpp"
 #include "http.hpp"
 #include "routes.hpp"
 #include "task_view.hpp"
@@ -39,6 +40,17 @@ void do_submit(Context& ctx, const httplib::Request& req, httplib::Response& res
     return send_error(res, 400, "invalid_argument",
                       "snapshot " + *snapshot + " was not uploaded to this proxy; upload the project first");
 
+  // Each dataset name, in order, becomes the storage folder of its current manifest; a
+  // later sync of the name does not change this task (docs/api.md, "Datasets").
+  std::vector<std::string> data_keys;
+  for (const auto& name : spec->files.datasets) {
+    auto d = resolve_dataset(**db, *user, name);
+    if (!d) return send_error(res, d.error());
+    auto key = storage::layout::dataset_prefix(d->manifest);
+    if (!key) return send_error(res, key.error());
+    data_keys.push_back(*key);
+  }
+
   const std::string command = task_command(*spec);
   const json spec_json = config::task_to_json(*spec);
   ledger::NewTask nt;
@@ -74,6 +86,7 @@ void do_submit(Context& ctx, const httplib::Request& req, httplib::Response& res
     m.time_limit = time_limit_text(spec->resources.time_limit_seconds);
     m.command = command;
     m.storage_keys.project = *manifest;
+    m.storage_keys.data = data_keys;
     m.spec = spec_json;
     auto q = transport::enqueue(t, transport::kToRemote, proto::encode(m, now));
     if (!q) return std::unexpected(q.error());

@@ -2,8 +2,8 @@
 #include "blob_tar.hpp"
 #include "blob_writer.hpp"
 #include "http.hpp"
+#include "manifest_store.hpp"
 #include "routes.hpp"
-#include "storage_util.hpp"
 
 #include <lab/files/manifest.hpp>
 #include <lab/ledger/blobs.hpp>
@@ -69,31 +69,6 @@ void do_blobs(Context& ctx, const httplib::Request& req, httplib::Response& res,
   send_json(res, 200, {{"stored", writer.stored()}, {"bytes", writer.bytes()}});
 }
 
-// The hashes of file entries that no blob is stored for (the index first, then storage).
-Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, const files::Manifest& m) {
-  std::vector<std::string> wanted;
-  for (const auto& e : m.entries)
-    if (e.kind == files::EntryKind::file) wanted.push_back(e.hash.hex());
-  auto missing = ledger::missing_blobs(db, wanted);
-  if (!missing) return missing;
-  std::vector<std::string> still;
-  for (const auto& h : *missing) {
-    auto key = storage::layout::blob_key(h);
-    if (!key) return std::unexpected(key.error());
-    auto size = ctx.storage->size(*key);
-    if (size) {
-      if (auto r = ledger::put_blob(db, h, static_cast<std::int64_t>(*size), ctx.now_ms()); !r)
-        return std::unexpected(r.error());
-    } else if (size.error().code == Errc::not_found) {
-      still.push_back(h);
-    } else {
-      return std::unexpected(size.error());
-    }
-  }
-  if (auto r = ledger::touch_blobs(db, wanted, ctx.now_ms()); !r) return std::unexpected(r.error());
-  return still;
-}
-
 void do_snapshot(Context& ctx, const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& reader) {
   auto body = read_json_body(reader, res);
@@ -117,16 +92,12 @@ void do_snapshot(Context& ctx, const httplib::Request& req, httplib::Response& r
                {"missing", *missing}});
     return;
   }
-  const std::string canonical = files::to_json(*manifest);
-  const std::string snapshot = files::Hash128::of(canonical).hex();
-  auto key = storage::layout::manifest_key(snapshot);
+  const CanonicalManifest c = canonical(*manifest);
+  auto key = storage::layout::manifest_key(c.hash);
   if (!key) return send_error(res, key.error());
-  auto there = ctx.storage->exists(*key);
-  if (!there) return send_error(res, there.error());
-  if (!*there)
-    if (auto r = put_text(*ctx.storage, *key, canonical); !r) return send_error(res, r.error());
+  if (auto r = put_once(ctx, *key, c.json); !r) return send_error(res, r.error());
   send_json(res, 201,
-            {{"snapshot", snapshot}, {"files", manifest->entries.size()}, {"bytes", manifest->total_bytes()}});
+            {{"snapshot", c.hash}, {"files", manifest->entries.size()}, {"bytes", manifest->total_bytes()}});
 }
 
 bool blob_content_type(const httplib::Request& req) {

@@ -8,7 +8,7 @@
 namespace lab::proxy {
 namespace {
 
-constexpr std::array<ledger::Migration, 2> kMigrations = {{
+constexpr std::array<ledger::Migration, 3> kMigrations = {{
     {1,
      // What the proxy knows about a task beyond the ledger's row: the snapshot it runs and
      // the shell line sent to the remote.
@@ -41,6 +41,19 @@ constexpr std::array<ledger::Migration, 2> kMigrations = {{
      "  start   INTEGER NOT NULL CHECK (start >= 0),"
      "  data    BLOB NOT NULL,"
      "  PRIMARY KEY (task_id, start)) STRICT, WITHOUT ROWID;"},
+    {3,
+     // Datasets (docs/api.md, "Datasets"): a name per owner pointing at the manifest of its
+     // latest sync, stored at datasets/<manifest>/manifest.json.
+     "CREATE TABLE proxy_datasets ("
+     "  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+     "  name          TEXT NOT NULL,"
+     "  manifest      TEXT NOT NULL CHECK (length(manifest) = 32),"
+     "  files         INTEGER NOT NULL CHECK (files >= 0),"
+     "  bytes         INTEGER NOT NULL CHECK (bytes >= 0),"
+     "  created_at_ms INTEGER NOT NULL,"
+     "  updated_at_ms INTEGER NOT NULL,"
+     "  PRIMARY KEY (user_id, name)) STRICT, WITHOUT ROWID;"
+     "CREATE INDEX proxy_datasets_by_name ON proxy_datasets(name);"},
 }};
 
 }  // namespace

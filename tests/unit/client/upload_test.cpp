@@ -147,3 +147,22 @@ TEST_CASE("blob tar: a file that changed size after hashing stops the stream wit
   CHECK_FALSE(s.next(piece));
   CHECK(s.error().find("shrank while it was being uploaded") != std::string::npos);
 }
+
+TEST_CASE("collect_dataset: only .git and .labignore leave files out; .gitignore is not read") {
+  TempDir t;
+  t.write("train/1.bin", "one");
+  t.write("train/2.bin", "two");
+  t.write("same.bin", "one");  // same content as train/1.bin: one blob
+  t.write(".gitignore", "*.bin\n");
+  t.write(".labignore", "scratch/\n");
+  t.write("scratch/tmp", "x");
+  t.write(".git/config", "[core]\n");
+  files::ScanOptions so;
+  so.use_stat_cache = false;
+  auto d = client::collect_dataset(t.dir, so);
+  REQUIRE_MESSAGE(d, d.error().message);
+  CHECK(paths_of(d->manifest) == std::vector<std::string>{".gitignore", ".labignore", "same.bin", "train/1.bin", "train/2.bin"});
+  CHECK(d->blobs.size() == 4);
+  for (const auto& b : d->blobs) CHECK(fs::exists(b.file));
+  CHECK_FALSE(client::collect_dataset(t.dir / "missing", so));
+}

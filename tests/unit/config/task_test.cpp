@@ -167,6 +167,8 @@ TEST_CASE("every field rejects a bad value, naming key and reason") {
       {"[files]\nupload = [{ local = \"a\", remote = \"/abs\" }]", 2, 10, "item 1: 'remote' must be a path inside the project folder"},
       {"[files]\ndownload = [\"../up\"]", 2, 12, "'download' in [files] item 1 must stay inside the project folder"},
       {"[files]\ndatasets = [\"my data\"]", 2, 12, "'datasets' in [files] item 1 may use only letters"},
+      {"[files]\ndatasets = [\"ok\", \"..\"]", 2, 12, "'datasets' in [files] item 2 must start with a letter or a digit"},
+      {"[files]\ndatasets = [\"mnist\", \"mnist\"]", 2, 12, "'datasets' in [files] names the dataset \"mnist\" twice"},
       {"[run]\ncommand = \"\"", 2, 11, "'command' in [run] must not be empty"},
       {"[run]\nscript = \"/usr/bin/python\"", 2, 10, "'script' in [run] must be a path inside the project folder"},
       {"[run]\nworkdir = \"..\"", 2, 11, "'workdir' in [run] must stay inside the project folder"},
