@@ -52,6 +52,7 @@ struct RemotePaths {
   std::string envs_dir;                            // required
   std::string tasks_dir;                           // required
   std::string cache_dir;                           // required
+  std::string datasets_dir;                        // the shared dataset cache; "" = <cache_dir>/datasets
 };
 
 // remote.toml [executor]: how tasks are run: by a pool of `lab worker`s or by Slurm.
@@ -116,6 +117,7 @@ struct WorkerConfig {
   std::vector<int> gpus;                           // GPU indexes offered, e.g. [0, 1] or "0,1"
   int slots = 1;                                   // tasks run at once
   std::string work_dir;                            // default: "work" beside the config
+  std::string datasets_dir;                        // this machine's dataset cache; "" = <work_dir>/datasets
 };
 
 // Parse and validate role config text; `base_dir` is where relative paths start.

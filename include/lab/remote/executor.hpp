@@ -6,6 +6,7 @@
 
 #include <lab/config/roles.hpp>
 #include <lab/config/task.hpp>
+#include <lab/datasets/dataset.hpp>
 #include <lab/result.hpp>
 
 #include <cstdint>
@@ -50,6 +51,11 @@ struct ExecTask {
   // The task's [environment] (Python version, requirements file, extra wheels): runners that
   // build their own environments (workers) compute the key from it and the task's files.
   config::Environment environment;
+  // The datasets the task uses ([files] datasets), each whole in `datasets_dir`/<hash> on
+  // this machine. Slurm finds them linked at folder/datasets/<name>; workers fetch them
+  // into their own cache (docs/datasets.md). Executors export LAB_DATASETS_DIR when set.
+  std::vector<datasets::Use> datasets;
+  std::filesystem::path datasets_dir;
 };
 
 // The file a running task appends its metrics to, one JSON object per line

@@ -160,6 +160,7 @@ Checked<RemoteConfig> parse_remote(std::string_view source, std::string_view fil
           path("envs_dir", c.paths.envs_dir, base).require(),
           path("tasks_dir", c.paths.tasks_dir, base).require(),
           path("cache_dir", c.paths.cache_dir, base).require(),
+          path("datasets_dir", c.paths.datasets_dir, base),
       }, true},
       executor_table(c.executor),
       {"workers", {
@@ -216,6 +217,7 @@ Checked<WorkerConfig> parse_worker(std::string_view source, std::string_view fil
           int_list("gpus", c.gpus),
           integer("slots", c.slots, 1, 1024),
           path("work_dir", c.work_dir, base),
+          path("datasets_dir", c.datasets_dir, base),
       }, true},
   }};
   for (Key& k : s.tables[0].keys)

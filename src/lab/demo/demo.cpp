@@ -31,6 +31,7 @@ config::RemoteConfig remote_config(const Options& o, const std::string& transpor
   c.paths.envs_dir = (dir / "remote" / "envs").string();
   c.paths.tasks_dir = (dir / "remote" / "tasks").string();
   c.paths.cache_dir = (dir / "remote" / "cache").string();
+  c.paths.datasets_dir = (dir / "remote" / "datasets").string();
   c.executor = o.executor;
   if (o.storage) c.storage = *o.storage;
   c.workers.host = "127.0.0.1";
@@ -115,6 +116,8 @@ Result<std::unique_ptr<Demo>> start(const Options& options) {
     w.cpus = cpus_per_worker(workers);
     w.slots = 1;
     w.work_dir = (options.dir / "workers" / ("w" + std::to_string(i))).string();
+    // One machine: the workers use the remote's dataset cache, so a dataset is on disk once.
+    w.datasets_dir = (options.dir / "remote" / "datasets").string();
     worker::Options wo;
     wo.config = w;
     wo.name = "demo-worker-" + std::to_string(i);

@@ -17,6 +17,7 @@ Core::Core(Deps d)
       log_(std::move(d.log)),
       prepare_later_(std::move(d.prepare_later)),
       blobs_(*d.storage, config_.paths.cache_dir),
+      datasets_(datasets_dir(config_)),
       db_(std::move(d.db)) {
   if (config_.executor.type != "workers") envs_ = std::make_unique<envs::Builder>(envs::builder_options(config_));
 }
@@ -104,6 +105,10 @@ Result<ExecTask> Core::exec_task(const ledger::Task& task, const store::TaskRow&
   // The proxy checked the spec; a spec that no longer parses runs without an environment.
   if (auto parsed = config::task_from_json(spec, "task " + task.id)) t.environment = parsed->environment;
   t.folder = std::filesystem::path(config_.paths.tasks_dir) / task.id;
+  auto data = task_datasets(spec, m.storage_keys.data);
+  if (!data) return std::unexpected(data.error());
+  t.datasets = std::move(*data);
+  t.datasets_dir = datasets_.dir();
   t.attempt = attempt;
   t.lost = row.lost;
   t.log_bytes = attempt == row.attempt ? row.attempt_log_bytes : 0;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "announce.hpp"
+#include "datasets.hpp"
 #include "materialise.hpp"
 #include "store.hpp"
 
@@ -104,6 +105,11 @@ class Core final : public ExecutorSink {
   // this machine's filesystem (Slurm; workers build their own). Returns the environment's
   // root ("" = the cluster's Python), or nullopt when the build failed and the task was ended.
   std::optional<std::filesystem::path> prepare_env(const ledger::Task& task, const std::filesystem::path& folder);
+  // core_data.cpp: the datasets named by the task's stored submit_task; then, the step that
+  // makes them whole in the dataset cache and, for executors that run on this machine's
+  // filesystem, links them into `folder`. False when that failed and the task was ended.
+  static Result<std::vector<datasets::Use>> stored_datasets(const store::TaskRow& row);
+  bool prepare_data(const ledger::Task& task, const std::vector<datasets::Use>& uses, const std::filesystem::path& folder);
   // Ends the lease prepare_env took for the task (it ended, or never reached the executor).
   void release_env(const std::string& task_id);
 
@@ -115,6 +121,7 @@ class Core final : public ExecutorSink {
   std::function<void(const std::string&)> prepare_later_;
   Executor* executor_ = nullptr;
   BlobCache blobs_;  // used by the preparing thread only
+  datasets::Cache datasets_;  // [paths] datasets_dir: whole datasets, shared by every task
   std::unique_ptr<envs::Builder> envs_;  // null when the executor's runners build environments (workers)
   std::mutex env_mu_;
   std::map<std::string, envs::EnvLease> env_leases_;  // guarded by env_mu_; by task id, while the task runs

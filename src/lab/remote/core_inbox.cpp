@@ -44,6 +44,7 @@ Result<void> Core::apply_submit(const proto::SubmitTask& m, ledger::Db& tx, Afte
   if (!memory) problem = "memory '" + m.memory + "': " + memory.error().message;
   else if (!time) problem = "time limit '" + m.time_limit + "': " + time.error().message;
   else if (m.storage_keys.project.empty()) problem = "the task names no project files";
+  else if (auto data = task_datasets(m.spec, m.storage_keys.data); !data) problem = data.error().message;
 
   ledger::NewTask nt;
   nt.id = m.task_id;
@@ -121,6 +122,11 @@ void Core::prepare(const std::string& task_id) {
   const auto folder = std::filesystem::path(config_.paths.tasks_dir) / task_id;
   auto stats = materialise(*storage_, blobs_, first->first.manifest_key.value_or(""), folder);
   if (!stats) return end_unstarted(task_id, ledger::TaskState::failed, stats.error().message);
+  if (auto uses = stored_datasets(first->second); !uses) {
+    return end_unstarted(task_id, ledger::TaskState::failed, uses.error().message);
+  } else if (!uses->empty() && !prepare_data(first->first, *uses, folder)) {
+    return;
+  }
 
   auto python_env = prepare_env(first->first, folder);
   if (!python_env) return;

@@ -4,6 +4,7 @@
 #include <lab/storage/layout.hpp>
 
 #include <cerrno>
+#include <fstream>
 #include <unistd.h>
 
 namespace lab::remote {
@@ -69,8 +70,20 @@ Result<fs::path> BlobCache::get(std::string_view hash, std::uint64_t size, bool 
   return wanted;
 }
 
-Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
-                                     const fs::path& folder) {
+namespace {
+
+// How `build` speaks of what it builds: a project or a dataset.
+struct Wording {
+  std::string list;   // "the project's file list"
+  std::string file;   // "the project file"
+  std::string again;  // "submit the task again"
+  std::string where;  // "the task folder"
+};
+
+// Builds `folder` from the manifest at `manifest_key` (see materialise). With `fresh_empty`,
+// empty files are created rather than linked (they cost no space, and share no inode).
+Result<MaterialiseStats> build(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
+                               const fs::path& folder, const Wording& w, bool fresh_empty) {
   std::string text;
   auto got = storage.get_stream(manifest_key, [&](std::span<const std::byte> b) -> Result<void> {
     text.append(reinterpret_cast<const char*>(b.data()), b.size());
@@ -78,38 +91,43 @@ Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache
   });
   if (!got) {
     if (got.error().code == Errc::not_found)
-      return fail(Errc::not_found, "the project's file list (" + std::string(manifest_key) +
-                                       ") is missing from storage; submit the task again");
+      return fail(Errc::not_found, w.list + " (" + std::string(manifest_key) + ") is missing from storage; " + w.again);
     return std::unexpected(got.error());
   }
   auto manifest = files::manifest_from_json(text);
-  if (!manifest) return fail_with_context(manifest.error(), "the project's file list");
+  if (!manifest) return fail_with_context(manifest.error(), w.list);
 
   std::error_code ec;
   fs::remove_all(folder, ec);
   fs::create_directories(folder, ec);
-  if (ec) return fail(Errc::io, "cannot create the task folder " + folder.string() + ": " + ec.message());
+  if (ec) return fail(Errc::io, "cannot create " + w.where + " " + folder.string() + ": " + ec.message());
   MaterialiseStats stats;
   for (const auto& e : manifest->entries) {
     if (!safe_relative(e.path))
-      return fail(Errc::corrupt, "the project lists the path '" + e.path + "', which would leave the task folder");
+      return fail(Errc::corrupt, w.list + " has the path '" + e.path + "', which would leave " + w.where);
     const fs::path to = folder / e.path;
     fs::create_directories(to.parent_path(), ec);
     if (ec) return fail(Errc::io, "cannot create " + to.parent_path().string() + ": " + ec.message());
     if (e.kind == files::EntryKind::symlink) {
       if (e.points_outside())
-        return fail(Errc::corrupt, "the project's symlink '" + e.path + "' points outside the project folder");
+        return fail(Errc::corrupt, "the symlink '" + e.path + "' of " + w.list + " points outside its folder");
       fs::create_symlink(e.target, to, ec);
       if (ec) return fail(Errc::io, "cannot create the symlink " + to.string() + ": " + ec.message());
+      continue;
+    }
+    if (fresh_empty && e.size == 0 && !e.executable) {
+      std::ofstream touch(to, std::ios::binary | std::ios::trunc);
+      if (!touch) return fail(Errc::io, "cannot create " + to.string());
+      stats.files += 1;
       continue;
     }
     bool fetched = false;
     auto blob = cache.get(e.hash.hex(), e.size, e.executable, fetched);
     if (!blob) {
       if (blob.error().code == Errc::not_found)
-        return fail(Errc::not_found, "the project file '" + e.path + "' (blob " + e.hash.hex() +
-                                         ") is missing from storage; submit the task again");
-      return fail_with_context(blob.error(), "project file '" + e.path + "'");
+        return fail(Errc::not_found, w.file + " '" + e.path + "' (blob " + e.hash.hex() + ") is missing from storage; " +
+                                         w.again);
+      return fail_with_context(blob.error(), w.file + " '" + e.path + "'");
     }
     if (auto l = link_or_copy(*blob, to); !l) return std::unexpected(l.error());
     stats.files += 1;
@@ -117,6 +135,24 @@ Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache
     stats.bytes += e.size;
   }
   return stats;
+}
+
+}  // namespace
+
+Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
+                                     const fs::path& folder) {
+  static const Wording project{"the project's file list", "the project file", "submit the task again", "the task folder"};
+  return build(storage, cache, manifest_key, folder, project, false);
+}
+
+Result<MaterialiseStats> materialise_dataset(storage::Storage& storage, BlobCache& cache, std::string_view name,
+                                             std::string_view hash, const fs::path& folder) {
+  auto prefix = storage::layout::dataset_prefix(hash);
+  if (!prefix) return std::unexpected(prefix.error());
+  const std::string n(name);
+  const Wording dataset{"the file list of dataset '" + n + "'", "dataset '" + n + "' file",
+                        "upload it again with `lab data sync`", "the dataset's folder"};
+  return build(storage, cache, *prefix + std::string(kDatasetManifest), folder, dataset, true);
 }
 
 }  // namespace lab::remote

@@ -45,4 +45,15 @@ class BlobCache {
 Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
                                      const std::filesystem::path& folder);
 
+// A dataset's manifest, under its folder: "datasets/<hash>/manifest.json" (the same JSON as
+// a project snapshot's manifest; its files are blobs at the project blob keys).
+inline constexpr std::string_view kDatasetManifest = "manifest.json";
+
+// As `materialise`, for dataset `name` whose manifest hash is `hash`: `folder` gets hard
+// links into `cache`, so the dataset and the blob cache share inodes (one copy on disk).
+// Empty files are created, not linked. Messages name the dataset and say to upload it
+// again (`lab data sync`) when its file list or a file is missing from storage.
+Result<MaterialiseStats> materialise_dataset(storage::Storage& storage, BlobCache& cache, std::string_view name,
+                                             std::string_view hash, const std::filesystem::path& folder);
+
 }  // namespace lab::remote

@@ -86,6 +86,9 @@ class Pool {
   Result<void> deregister(const std::string& worker_id);
   // The task folder of a current attempt, for the bundle.
   Result<std::filesystem::path> folder(const std::string& task_id, int attempt);
+  // The remote's whole copy of dataset `hash`, which the current attempt uses (else
+  // Errc::invalid_argument), for GET .../datasets/<hash>.
+  Result<std::filesystem::path> dataset(const std::string& task_id, int attempt, std::string_view hash);
   Result<void> started(const std::string& task_id, int attempt, std::int64_t at_ms);
   // Appends the part of `data` not received before; returns the attempt's bytes received.
   Result<std::int64_t> logs(const std::string& task_id, int attempt, std::int64_t offset, std::string_view data);

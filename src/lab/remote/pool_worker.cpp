@@ -57,7 +57,8 @@ nlohmann::json Pool::assignment_locked(const Entry& e) const {
                         {"memory_bytes", t.memory_bytes}, {"time_limit_s", t.time_limit_s},
                         {"download", t.download},
                         {"environment", envs::environment_to_json(t.environment)},
-                        {"environments", options_.environments}};
+                        {"environments", options_.environments},
+                        {"datasets", datasets::to_json(t.datasets)}};
 }
 
 Result<std::optional<nlohmann::json>> Pool::lease(const std::string& worker_id, const Free& offered,
@@ -127,6 +128,16 @@ Result<std::filesystem::path> Pool::folder(const std::string& task_id, int attem
   auto e = current_locked(task_id, attempt);
   if (!e) return std::unexpected(e.error());
   return (*e)->task.folder;
+}
+
+Result<std::filesystem::path> Pool::dataset(const std::string& task_id, int attempt, std::string_view hash) {
+  std::lock_guard lock(mu_);
+  auto e = current_locked(task_id, attempt);
+  if (!e) return std::unexpected(e.error());
+  const ExecTask& t = (*e)->task;
+  for (const auto& use : t.datasets)
+    if (use.hash == hash) return t.datasets_dir / use.hash;
+  return fail(Errc::invalid_argument, "task " + task_id + " does not use the dataset " + std::string(hash));
 }
 
 Result<void> Pool::started(const std::string& task_id, int attempt, std::int64_t at_ms) {

@@ -77,6 +77,8 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   r.command = t.command;
   r.env = t.env;
   r.env["LAB_METRICS"] = (t.folder / kMetricsFile).string();
+  // The datasets are linked at datasets/<name> in the folder (core_data.cpp).
+  if (!t.datasets.empty()) r.env[std::string(datasets::kEnvVar)] = (t.folder / datasets::kTaskFolder).string();
   if (!t.python_env.empty()) {
     // sbatch passes the remote's environment on, so its PATH is the job's PATH.
     const char* path = std::getenv("PATH");

@@ -185,6 +185,24 @@ void add_worker_routes(net::Server& server, Pool& pool, storage::Storage& storag
     };
     return res;
   });
+  // One dataset the attempt uses, as the remote's dataset cache holds it (read-only modes kept).
+  server.route("GET", task + "/datasets/([0-9a-f]{32})", [&pool](const net::Request& r) -> net::Response {
+    auto attempt = attempt_of(r, nullptr);
+    if (!attempt) return error_response(attempt.error());
+    auto dir = pool.dataset(r.matches.at(0), *attempt, r.matches.at(1));
+    if (!dir) return error_response(dir.error());
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*dir, ec))
+      return net::json_error(410, "dataset_missing", "the remote's copy of the dataset is gone from its dataset cache "
+                                                         "(removed by hand while a task uses it?); submit the task again");
+    net::Response res{200, "", "application/zstd"};
+    res.stream = [d = *dir](const net::BodyWriter& write) -> Result<void> {
+      auto packed = archive::pack_folder(d, archive::WriteFn(write));
+      if (!packed) return std::unexpected(packed.error());
+      return {};
+    };
+    return res;
+  });
   server.route("POST", task + "/started", json_route([&pool](const net::Request& r, const nlohmann::json& b) -> Result<net::Response> {
     auto attempt = int_field(b, "attempt");
     if (!attempt) return std::unexpected(attempt.error());

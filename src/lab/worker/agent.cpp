@@ -177,6 +177,7 @@ Result<std::unique_ptr<Agent>> start(const Options& options) {
                               "; set work_dir in worker.toml or pass --work-dir");
   jobs.work_dir = work.lexically_normal();
   jobs.envs = std::make_shared<WorkerEnvs>(jobs.work_dir / "envs");
+  jobs.datasets = std::make_shared<datasets::Cache>(c.datasets_dir.empty() ? jobs.work_dir / "datasets" : fs::path(c.datasets_dir));
   auto impl = std::make_unique<AgentImpl>(std::move(o), std::move(offered), std::move(jobs));
   if (auto r = impl->begin(); !r) return std::unexpected(r.error());
   return std::unique_ptr<Agent>(std::move(impl));

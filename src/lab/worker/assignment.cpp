@@ -68,6 +68,11 @@ Result<void> read_rest(const json& j, Assignment& a) {
     a.environment = std::move(*read);
   }
   if (auto src = j.find("environments"); src != j.end() && src->is_object()) a.environments = *src;
+  if (auto data = j.find("datasets"); data != j.end()) {
+    auto read = datasets::uses_from_json(*data);
+    if (!read) return std::unexpected(bad("datasets", "a list of {\"name\", \"hash\"} (" + read.error().message + ")"));
+    a.datasets = std::move(*read);
+  }
   return {};
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <lab/config/task.hpp>
+#include <lab/datasets/dataset.hpp>
 #include <lab/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@ struct Assignment {
   std::vector<std::string> download{"outputs/"};
   config::Environment environment;                   // the task's [environment]
   nlohmann::json environments = nlohmann::json::object();  // where packages come from (envs::options_from_json)
+  std::vector<datasets::Use> datasets;               // fetched into the machine's dataset cache, linked at datasets/<name>
   // Set when the id and attempt were readable but another field was not: the job then
   // reports this as the task's failure instead of running anything.
   std::string problem;
@@ -35,7 +37,7 @@ struct Assignment {
 };
 
 // Reads `{"task_id", "attempt", "command", "env", "gpus", "cpus", "memory_bytes",
-// "time_limit_s", "download", "environment", "environments"}`. Fails (Errc::corrupt) when the task id is not 1-128 of
+// "time_limit_s", "download", "environment", "environments", "datasets"}`. Fails (Errc::corrupt) when the task id is not 1-128 of
 // [A-Za-z0-9._-] (it becomes a folder name and a URL segment) or the attempt is not an
 // integer >= 0; any other unreadable field is named in `problem`.
 Result<Assignment> parse_assignment(const nlohmann::json& j);

@@ -118,6 +118,7 @@ void TaskJob::run() {
 
   Ending end;
   std::string why = assignment_.problem.empty() ? fetch_files(folder) : assignment_.problem;
+  if (why.empty() && !gone_ && !stopper_.stopped()) why = fetch_datasets(folder);
   if (!gone_ && !stopper_.stopped()) {
     if (!why.empty()) {
       end.reason = why;
@@ -152,7 +153,7 @@ void TaskJob::run() {
   if (gone_) say("the remote gave this attempt to someone else or cancelled it; stopped it");
   else if (!stopper_.stopped()) report(folder, end);
 
-  fs::remove_all(folder, ec);
+  fs::remove_all(folder, ec);  // datasets/<name> are symlinks: removed, never followed
   if (ec) say("could not remove the task folder " + folder.string() + ": " + ec.message());
   fs::remove(context_.work_dir / (assignment_.key() + ".bundle.tar.zst"), ec);
   fs::remove(context_.work_dir / (assignment_.key() + ".results.tar.zst"), ec);
@@ -184,6 +185,8 @@ TaskJob::Ending TaskJob::run_command(const fs::path& folder, LogShipper& log,
   RunRequest request{assignment_.task_id, assignment_.command, assignment_.env, assignment_.gpus,
                      std::max(1, assignment_.cpus), assignment_.memory_bytes, assignment_.time_limit_s, folder, "."};
   for (const auto& [k, v] : env) request.env[k] = v;
+  if (!assignment_.datasets.empty())
+    request.env[std::string(datasets::kEnvVar)] = (fs::absolute(folder) / datasets::kTaskFolder).string();
   RunnerOptions options;
   options.grace = context_.tuning.grace;
   options.use_cgroups = context_.tuning.use_cgroups;

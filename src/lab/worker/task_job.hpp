@@ -1,5 +1,5 @@
 // One assignment on this worker, on its own thread: download and unpack the task's files
-// into <work_dir>/<task_id>-<attempt>/, run the command (TaskRunner), stream its log, upload
+// into <work_dir>/<task_id>-<attempt>/, link its datasets from the machine's cache, run the command (TaskRunner), stream its log, upload
 // the results, report the end, and always remove the folder. Private to src/lab/worker.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "calls.hpp"
 #include "log_shipper.hpp"
 
+#include <lab/datasets/cache.hpp>
 #include <lab/net/client.hpp>
 #include <lab/worker/agent.hpp>
 
@@ -30,6 +31,7 @@ struct JobContext {
   Tuning tuning;
   std::function<void(const std::string&)> say;       // the agent's log
   std::shared_ptr<class WorkerEnvs> envs;            // Python environments under <work_dir>/envs (task_env.hpp)
+  std::shared_ptr<datasets::Cache> datasets;         // the machine's dataset cache ([worker] datasets_dir)
 };
 
 // Thread-safety: every public method may be called from any thread.
@@ -64,6 +66,9 @@ class TaskJob {
   void run();
   // Fetches and unpacks the bundle; on failure returns why, in words ("" = ready, or gone_).
   std::string fetch_files(const std::filesystem::path& folder);
+  // task_data.cpp: brings each dataset of the assignment into the machine's dataset cache
+  // (once per machine) and links it at datasets/<name>; "" = ready (or gone_), else why not.
+  std::string fetch_datasets(const std::filesystem::path& folder);
   // Runs the command, streaming its lines to `log`; the `started` call goes first on the
   // log's thread.
   // `env` adds the variables of the task's Python environment; `shipping` says the log

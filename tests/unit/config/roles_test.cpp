@@ -121,6 +121,10 @@ TEST_CASE("worker.toml: gpus as a list or as \"0,1\"") {
   CHECK(list->gpus == std::vector<int>{0, 2});
   CHECK(list->memory_bytes == 32ull << 30);
   CHECK(list->work_dir == "/w/work");
+  CHECK(list->datasets_dir.empty());  // the agent uses <work_dir>/datasets
+  auto data = parse_worker("[worker]\nremote = \"http://r:8802\"\ntoken = \"t\"\ndatasets_dir = \"shared/data\"\n", "worker.toml", "/w");
+  REQUIRE(data);
+  CHECK(data->datasets_dir == "/w/shared/data");
   auto csv = parse_worker("[worker]\nremote = \"http://r:8802\"\ntoken = \"t\"\ngpus = \"1, 3\"\n", "worker.toml", "/w");
   REQUIRE(csv);
   CHECK(csv->gpus == std::vector<int>{1, 3});

@@ -155,6 +155,13 @@ class FakeWorker {
     return {r->status, r->body};
   }
 
+  // GET .../datasets/<hash>: the status and body.
+  std::pair<int, std::string> dataset(const std::string& task, int attempt, const std::string& hash) {
+    auto r = http_.Get(("/worker/v1/tasks/" + task + "/datasets/" + hash + "?attempt=" + std::to_string(attempt)).c_str());
+    REQUIRE(r);
+    return {r->status, r->body};
+  }
+
   int put_results(const std::string& task, int attempt, const std::string& bytes) {
     auto r = http_.Put(("/worker/v1/tasks/" + task + "/results?attempt=" + std::to_string(attempt)).c_str(), bytes,
                        "application/zstd");

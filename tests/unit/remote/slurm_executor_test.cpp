@@ -183,6 +183,34 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   CHECK(s.runner->count("sbatch") == 1);
 }
 
+TEST_CASE("slurm executor: a task with datasets gets LAB_DATASETS_DIR; its linked datasets never come back as results") {
+  Slurm s("slurm-datasets");
+  s.runner->reply("sbatch", 0, "43\n");
+  s.squeue("43|RUNNING|None|0|0:01|lab-d1-1|\n");
+  auto t = s.task("d1");
+  const std::string hash = "0123456789abcdef0123456789abcdef";
+  t.datasets = {{"cifar", hash}};
+  t.datasets_dir = s.dir / "datasets";
+  // The folder as the remote prepares it (core_data.cpp): datasets/cifar -> the shared copy.
+  append(s.dir / "datasets" / hash / "labels.txt", "cat\n");
+  REQUIRE(datasets::link_into(t.folder, t.datasets[0], s.dir / "datasets" / hash));
+  t.download = {"outputs/", "datasets/", "**"};
+  REQUIRE(s.executor->submit(t));
+  REQUIRE(eventually([&] { return s.sink.has("started d1 1 43"); }));
+  CHECK(s.script("d1").find("LAB_DATASETS_DIR='" + (t.folder / "datasets").string() + "'") != std::string::npos);
+
+  append(t.folder / "outputs" / "model.txt", "weights");
+  append(t.folder / ".lab-slurm" / "exit_code", "0\n");
+  {
+    std::lock_guard lock(s.mu);
+    s.scontrol_job = "JobId=43 JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:02\n";
+  }
+  s.squeue("43|COMPLETED|None|0|0:02|lab-d1-1|\n");
+  REQUIRE(eventually([&] { return s.sink.has("finished d1 1 completed"); }));
+  CHECK(s.sink.last_outcome().result_keys == std::vector<std::string>{"results/d1/files/outputs/model.txt"});
+  CHECK(fs::exists(s.dir / "datasets" / hash / "labels.txt"));
+}
+
 TEST_CASE("slurm executor: every poll asks squeue once for all jobs") {
   Slurm s("slurm-one-squeue");
   int next = 50;

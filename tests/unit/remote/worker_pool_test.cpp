@@ -141,6 +141,32 @@ TEST_CASE("worker pool: a task goes from queued through lease, bundle, logs and 
   CHECK(w.bundle(id, 1).first == 409);
 }
 
+TEST_CASE("worker pool: an assignment lists its datasets; the worker gets each one the attempt uses as tar.zst") {
+  Pool p("datasets");
+  const std::string id = "t-261130-0009", hash = "0123456789abcdef0123456789abcdef";
+  const std::string other = "fedcba9876543210fedcba9876543210";
+  ExecTask t = p.task(id);
+  t.datasets = {{"cifar", hash}};
+  t.datasets_dir = p.dir / "datasets";
+  write_file(p.dir / "datasets" / hash / "labels.txt", "cat\n", fs::perms(0444));
+  REQUIRE(p.executor->submit(t));
+  FakeWorker w(p.executor->url(), "box");
+  w.register_worker();
+  auto a = w.lease(2000);
+  REQUIRE(a.is_object());
+  CHECK(a["datasets"] == nlohmann::json::parse(R"([{"name": "cifar", "hash": ")" + hash + "\"}]"));
+
+  auto [status, bytes] = w.dataset(id, 1, hash);
+  REQUIRE(status == 200);
+  write_file(p.dir / "dataset.tar.zst", bytes);
+  REQUIRE(archive::unpack(p.dir / "dataset.tar.zst", p.dir / "got"));
+  CHECK(read_file(p.dir / "got" / "labels.txt") == "cat\n");
+  CHECK(w.dataset(id, 1, other).first == 400);  // not one of the task's datasets
+  CHECK(w.dataset(id, 2, hash).first == 409);   // not the current attempt
+  fs::remove_all(p.dir / "datasets" / hash);
+  CHECK(w.dataset(id, 1, hash).first == 410);   // the remote's copy was removed by hand
+}
+
 TEST_CASE("worker pool: a waiting lease wakes within milliseconds of a task being queued") {
   Pool p("wake");
   FakeWorker w(p.executor->url(), "w1");

@@ -87,6 +87,13 @@ class FakeRemote {
     cv.notify_all();
   }
 
+  // Serves dataset `hash` (GET .../datasets/<hash>) with these files, slowly enough that
+  // tasks asking at once overlap.
+  void add_dataset(const std::string& hash, const std::map<std::string, std::string>& files) {
+    std::lock_guard lock(mu);
+    datasets[hash] = pack(files);
+  }
+
   // Waits until `pred` (called with `mu` held) holds, at most `limit`.
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
     std::unique_lock lock(mu);
@@ -112,6 +119,8 @@ class FakeRemote {
   std::string failed_log;          // "offset:data" of the last post answered 500
   std::string retried_log;         // "offset:data" of the post after it
   std::map<std::string, std::string> bundles;
+  std::map<std::string, std::string> datasets;  // by hash: tar.zst served for it
+  int dataset_gets = 0;                         // GET .../datasets/<hash> calls
   std::map<std::string, Attempt> attempts;  // by "<task_id>-<attempt>"
   std::vector<std::string> deregistered;
   int worker_counter = 0;
@@ -200,6 +209,19 @@ class FakeRemote {
       if (auto* e = std::get_if<net::Response>(&a)) return *e;
       std::get<Attempt*>(a)->events.push_back("bundle");
       return net::Response{200, bundles[r.matches[0]], "application/zstd"};
+    });
+    s.route("GET", "/worker/v1/tasks/([^/]+)/datasets/([0-9a-f]{32})", [this](const net::Request& r) {
+      std::unique_lock lock(mu);
+      ++dataset_gets;
+      auto a = attempt_of(r.matches[0], std::stoll(r.query.at("attempt")));
+      if (auto* e = std::get_if<net::Response>(&a)) return *e;
+      std::get<Attempt*>(a)->events.push_back("dataset");
+      auto it = datasets.find(r.matches[1]);
+      if (it == datasets.end()) return net::json_error(410, "dataset_missing", "the remote's copy of the dataset is gone");
+      std::string bytes = it->second;
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return net::Response{200, bytes, "application/zstd"};
     });
     s.route("POST", "/worker/v1/tasks/([^/]+)/started", [this](const net::Request& r) {
       std::lock_guard lock(mu);
