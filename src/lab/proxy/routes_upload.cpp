@@ -1,4 +1,5 @@
 // Uploading a project (docs/api.md): which blobs are missing, the blob stream, snapshots.
+#include "blob_lookup.hpp"
 #include "blob_tar.hpp"
 #include "blob_writer.hpp"
 #include "http.hpp"
@@ -36,7 +37,7 @@ void do_missing(Context& ctx, const httplib::Request& req, httplib::Response& re
                         "'hashes' holds " + h.dump() + ", which is not a content hash (32 lower-case hex digits)");
     hashes.push_back(h.get<std::string>());
   }
-  auto missing = ledger::missing_blobs(**db, hashes);
+  auto missing = missing_blobs(ctx, **db, hashes);
   if (!missing) return send_error(res, missing.error());
   send_json(res, 200, {{"missing", *missing}});
 }
@@ -65,6 +66,9 @@ void do_blobs(Context& ctx, const httplib::Request& req, httplib::Response& res,
     return true;
   });
   if (status) status = parser.finish();
+  // Entries verified before a failure are still stored and indexed (they are valid content).
+  auto stored = writer.finish();
+  if (status) status = stored;
   if (!status) return send_error(res, status.error());
   send_json(res, 200, {{"stored", writer.stored()}, {"bytes", writer.bytes()}});
 }
@@ -74,22 +78,8 @@ Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, c
   std::vector<std::string> wanted;
   for (const auto& e : m.entries)
     if (e.kind == files::EntryKind::file) wanted.push_back(e.hash.hex());
-  auto missing = ledger::missing_blobs(db, wanted);
-  if (!missing) return missing;
-  std::vector<std::string> still;
-  for (const auto& h : *missing) {
-    auto key = storage::layout::blob_key(h);
-    if (!key) return std::unexpected(key.error());
-    auto size = ctx.storage->size(*key);
-    if (size) {
-      if (auto r = ledger::put_blob(db, h, static_cast<std::int64_t>(*size), ctx.now_ms()); !r)
-        return std::unexpected(r.error());
-    } else if (size.error().code == Errc::not_found) {
-      still.push_back(h);
-    } else {
-      return std::unexpected(size.error());
-    }
-  }
+  auto still = missing_blobs(ctx, db, wanted);
+  if (!still) return still;
   if (auto r = ledger::touch_blobs(db, wanted, ctx.now_ms()); !r) return std::unexpected(r.error());
   return still;
 }

@@ -2,6 +2,10 @@
 
 #include <lab/files/manifest.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/util/parallel.hpp>
+
+#include <atomic>
+#include <set>
 
 #include <cerrno>
 #include <unistd.h>
@@ -10,6 +14,18 @@ namespace lab::remote {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Blobs fetched from storage at once (one GET each: a project of thousands of small files
+// would otherwise be that many round trips one after another).
+constexpr int kFetchThreads = 8;
+
+// The error for a project file whose blob could not be had.
+Error blob_error(const files::Entry& e, const Error& error) {
+  if (error.code == Errc::not_found)
+    return Error{Errc::not_found, "the project file '" + e.path + "' (blob " + e.hash.hex() +
+                                      ") is missing from storage; submit the task again"};
+  return Error{error.code, "project file '" + e.path + "': " + error.message};
+}
 
 // True if `path` is relative and has no empty, "." or ".." component.
 bool safe_relative(std::string_view path) {
@@ -89,31 +105,43 @@ Result<MaterialiseStats> materialise(storage::Storage& storage, BlobCache& cache
   fs::remove_all(folder, ec);
   fs::create_directories(folder, ec);
   if (ec) return fail(Errc::io, "cannot create the task folder " + folder.string() + ": " + ec.message());
-  MaterialiseStats stats;
+  // Every blob not cached yet is fetched first, several at once; the folder is then built
+  // from the cache.
+  std::vector<const files::Entry*> blobs;
+  std::set<std::string> seen;
   for (const auto& e : manifest->entries) {
     if (!safe_relative(e.path))
       return fail(Errc::corrupt, "the project lists the path '" + e.path + "', which would leave the task folder");
+    if (e.kind == files::EntryKind::symlink && e.points_outside())
+      return fail(Errc::corrupt, "the project's symlink '" + e.path + "' points outside the project folder");
+    if (e.kind == files::EntryKind::file && seen.insert(e.hash.hex()).second) blobs.push_back(&e);
+  }
+  std::atomic<std::uint64_t> fetched_now{0};
+  auto fetched_all = util::parallel_for(blobs.size(), kFetchThreads, [&](std::size_t i) -> Result<void> {
+    bool fetched = false;
+    auto blob = cache.get(blobs[i]->hash.hex(), blobs[i]->size, false, fetched);
+    if (!blob) return std::unexpected(blob_error(*blobs[i], blob.error()));
+    fetched_now += fetched ? 1 : 0;
+    return {};
+  });
+  if (!fetched_all) return std::unexpected(fetched_all.error());
+  MaterialiseStats stats;
+  stats.fetched = fetched_now;
+  for (const auto& e : manifest->entries) {  // every path was checked above
     const fs::path to = folder / e.path;
     fs::create_directories(to.parent_path(), ec);
     if (ec) return fail(Errc::io, "cannot create " + to.parent_path().string() + ": " + ec.message());
     if (e.kind == files::EntryKind::symlink) {
-      if (e.points_outside())
-        return fail(Errc::corrupt, "the project's symlink '" + e.path + "' points outside the project folder");
       fs::create_symlink(e.target, to, ec);
       if (ec) return fail(Errc::io, "cannot create the symlink " + to.string() + ": " + ec.message());
       continue;
     }
     bool fetched = false;
     auto blob = cache.get(e.hash.hex(), e.size, e.executable, fetched);
-    if (!blob) {
-      if (blob.error().code == Errc::not_found)
-        return fail(Errc::not_found, "the project file '" + e.path + "' (blob " + e.hash.hex() +
-                                         ") is missing from storage; submit the task again");
-      return fail_with_context(blob.error(), "project file '" + e.path + "'");
-    }
+    if (!blob) return std::unexpected(blob_error(e, blob.error()));
     if (auto l = link_or_copy(*blob, to); !l) return std::unexpected(l.error());
     stats.files += 1;
-    stats.fetched += fetched ? 1 : 0;
+    stats.fetched += fetched ? 1 : 0;  // (only when the cache lost it since the fetch above)
     stats.bytes += e.size;
   }
   return stats;
