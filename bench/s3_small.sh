@@ -50,7 +50,7 @@ cpus = 1
 memory = "512M"
 time_limit = "0:30:00"
 [run]
-command = "cp -r data outputs"
+command = "mkdir -p outputs && cp -r data/. outputs/"
 [files]
 download = ["outputs/**"]
 TOML
