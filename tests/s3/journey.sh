@@ -3,7 +3,8 @@
 # the real S3 server (started here, stopped on exit): submit, logs, pull; the objects really
 # are in the bucket and the AWS CLI reads them; the same journey again with `[transport]
 # type = "s3"` (no role listens for the other); then a wrong secret and a missing bucket each
-# stop a role at start with their plain-word error and without the secret in the output.
+# stop a role at start with their plain-word error and without the secret in the output; last,
+# `lab demo --config` with [storage] on S3, fed a blob the AWS CLI put into the bucket.
 #   LAB=build/release/lab tests/s3/journey.sh   (CTest: s3.journey, labels s3;e2e)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib/common.sh"
@@ -118,3 +119,55 @@ set +e; OUT=$(timeout 30 "$LAB" proxy --config "$C/proxy.toml" 2>&1); RC=$?; set
 CHECKS=$((CHECKS + 1)); [ "$RC" != 0 ] && [ "$RC" != 124 ] || fail "the proxy started (or hung) on a missing bucket ($RC): $OUT"
 expect_contains "$OUT" "bucket 'no-such-bucket' does not exist at $S3_ENDPOINT" "missing bucket, in words"
 expect_contains "$OUT" "check [storage] in proxy.toml" "the error names the proxy's file"
+
+# `lab demo --config FILE` with remote.toml's [storage] on S3 (its own prefix): the journey in
+# one process. One of the project's files was put into the bucket by the AWS CLI beforehand,
+# at the key lab uses for its content: the proxy takes it as stored (nothing uploaded for it)
+# and the task reads the bytes the AWS CLI wrote.
+{ echo '[storage]'; storage_toml lab-journey "$AWS_SECRET_ACCESS_KEY" | sed 's|^prefix = .*|prefix = "demo run/"|'; } >"$T/demo.toml"
+mkdir -p "$T/users/demo" "$T/demo-proj/data"
+cp "$T/proj/task.toml" "$T/proj/data/rows.csv" "$T/demo-proj/" && mv "$T/demo-proj/rows.csv" "$T/demo-proj/data/"
+cat > "$T/demo-proj/train.py" <<'PY'
+import os, shutil
+os.makedirs("outputs", exist_ok=True)
+rows = open("data/rows.csv").read().splitlines()
+print("given:", open("data/given.txt").read().strip(), flush=True)
+shutil.copy("data/given.txt", "outputs/given copy.txt")
+open("outputs/result file.txt", "w").write("trained on %d rows\n" % len(rows))
+PY
+given="put there by the AWS CLI $(date +%s%N)"
+echo "$given" > "$T/demo-proj/data/given.txt"
+files_json=$(cd "$T/demo-proj" && "$LAB" files --json)
+h=$(jq -r '.entries[] | select(.path == "data/given.txt") | .xxh3' <<<"$files_json")
+[[ "$h" =~ ^[0-9a-f]{32}$ ]] || fail "lab files --json gave no hash for data/given.txt: $files_json"
+aws s3 cp "$T/demo-proj/data/given.txt" "s3://lab-journey/demo run/projects/blobs/${h:0:2}/$h" >/dev/null
+
+unset LAB_PROXY_URL  # the demo saves its own address with the credentials
+export LAB_CONFIG_DIR="$T/users/demo"
+"$LAB" demo --dir "$T/demo" --port 0 --workers 1 --config "$T/demo.toml" >"$T/demo.out" 2>&1 &
+PIDS[demo]=$!
+for ((i = 0; i < 150; i++)); do grep -qs 'Ctrl-C' "$T/demo.out" && break; sleep 0.1; done
+grep -qs 'Ctrl-C' "$T/demo.out" || fail "the demo did not come up: $(cat "$T/demo.out")"
+(cd "$T/demo-proj" && "$LAB" submit --json >"$T/submit.json" 2>"$T/submit.err") ||
+  fail "demo: submit failed: $(cat "$T/submit.err") $(tail -n 20 "$T/demo/demo.log")"
+ID=$(jq -r .task_id "$T/submit.json")
+expect_eq "$(jq -r .stored_files "$T/submit.json")" 1 "demo: the file the AWS CLI put is already stored: $(cat "$T/submit.json")"
+expect_eq "$(jq -r .uploaded_files "$T/submit.json")" "$(($(jq -r .count <<<"$files_json") - 1))" \
+  "demo: every other file is uploaded: $(cat "$T/submit.json")"
+C="$T/demo"  # wait_state shows the role logs on failure
+wait_state demo "$ID" completed 90
+as demo logs "$ID"
+expect_eq "$RC" 0 "demo: the log reads: $OUT"
+expect_contains "$OUT" "given: $given" "demo: the task read the bytes the AWS CLI wrote"
+as demo pull "$ID" -o "$T/demo-res"
+expect_eq "$RC" 0 "demo: pull: $OUT"
+expect_eq "$(cat "$T/demo-res/outputs/result file.txt")" "trained on 3 rows" "demo: the pulled result"
+expect_eq "$(cat "$T/demo-res/outputs/given copy.txt")" "$given" "demo: the pulled copy of the AWS CLI's file"
+listing=$(aws s3 ls --recursive "s3://lab-journey/demo run/")
+expect_contains "$listing" "demo run/projects/manifests/" "demo: the snapshot is an object in the bucket"
+expect_contains "$listing" "demo run/results/$ID/files/outputs/given copy.txt" "demo: the result is an object in the bucket"
+CHECKS=$((CHECKS + 1)); [ -z "$(ls -A "$T/demo/storage" 2>/dev/null)" ] || fail "demo: data in the local storage folder: $(ls -R "$T/demo/storage" | head)"
+kill -INT "${PIDS[demo]}"
+set +e; wait "${PIDS[demo]}"; rc=$?; set -e
+unset "PIDS[demo]"
+expect_eq "$rc" 0 "demo: stops cleanly on Ctrl-C"

@@ -26,9 +26,14 @@ for key in "inter op/a b.bin" "inter op/ü+=&%.bin"; do
   aws s3 cp "s3://lab-interop/$key" "$work/by-aws.bin" >/dev/null
   cmp "$work/a.bin" "$work/by-aws.bin"
 done
-aws s3 cp "$work/a.bin" "s3://lab-interop/from aws/x=1&y.bin" >/dev/null
-"$tool" get "from aws/x=1&y.bin" "$work/by-lab.bin" 2>/dev/null
-cmp "$work/a.bin" "$work/by-lab.bin"
+# Objects the aws CLI put, under keys with spaces, unicode and + = & %, read back by lab.
+for key in "from aws/x=1&y.bin" "from aws/a b/ü ñ 日本 + = & %20 %.bin"; do
+  aws s3 cp "$work/a.bin" "s3://lab-interop/$key" >/dev/null
+  rm -f "$work/by-lab.bin"
+  "$tool" get "$key" "$work/by-lab.bin" 2>/dev/null
+  cmp "$work/a.bin" "$work/by-lab.bin"
+  "$tool" ls "from aws/" 2>/dev/null | grep -qxF "3000000 $key" || { echo "lab's listing lacks '$key'" >&2; exit 1; }
+done
 ours=$("$tool" ls "" 2>/dev/null | sort)
 theirs=$(aws s3api list-objects-v2 --bucket lab-interop --query 'Contents[].[Size,Key]' --output text | tr '\t' ' ' | sort)
 [ "$ours" = "$theirs" ] || { echo "listings differ:"; echo "lab: $ours"; echo "aws: $theirs"; exit 1; } >&2

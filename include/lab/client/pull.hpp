@@ -6,7 +6,9 @@
 #include <lab/client/proxy_client.hpp>
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,12 +23,21 @@ Result<std::filesystem::path> result_destination(const std::filesystem::path& di
 // everything below it.
 bool selected(const std::vector<std::string>& globs, std::string_view path);
 
+// Files smaller than this are downloaded over several connections at once when
+// PullOptions::connect is set (each costs a round trip; their bytes are few).
+inline constexpr std::uint64_t kPullSmallFileBytes = 4u << 20;
+// Connections downloading small files at once (the given client among them).
+inline constexpr int kPullConnections = 8;
+
 struct PullOptions {
   std::filesystem::path dir = ".";
   std::vector<std::string> globs;
-  // Told before each download starts, with the file and its destination.
+  // Told before each download starts, with the file and its destination (for small files
+  // downloaded at once: from several threads, one call at a time).
   std::function<void(const ResultFile&, const std::filesystem::path&)> on_file;
-  ByteProgress progress;   // bytes of the current file
+  ByteProgress progress;   // bytes of the current file (large files only, when `connect` is set)
+  // Opens another connection to the same proxy as the same user; unset = one file at a time.
+  std::function<Result<std::unique_ptr<ProxyClient>>()> connect;
 };
 
 struct PullSummary {

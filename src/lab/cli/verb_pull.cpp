@@ -41,6 +41,8 @@ int run_pull(const Args& args) {
     if (bar && n > got) bar->add(n - got);
     got = n;
   };
+  const std::string url = conn->client->url(), token = conn->credentials ? conn->credentials->token : "";
+  opt.connect = [&] { return client::ProxyClient::create(url, token); };
   auto summary = client::pull_results(*conn->client, id, opt);
   if (bar) bar->finish();
   if (!summary) return report("pull", summary.error());

@@ -1,6 +1,9 @@
 #include <lab/client/pull.hpp>
 
 #include <lab/files/ignore.hpp>
+#include <lab/util/parallel.hpp>
+
+#include <mutex>
 
 #include <unistd.h>
 
@@ -55,11 +58,75 @@ bool selected(const std::vector<std::string>& globs, std::string_view path) {
   return false;
 }
 
+namespace {
+
+// Downloads `f` into `dest` through a temporary file renamed into place when whole.
+Result<void> download_one(ProxyClient& client, const std::string& id, const ResultFile& f, const fs::path& dest,
+                          const ByteProgress& progress) {
+  std::error_code ec;
+  fs::path part = dest.string() + ".lab-part-" + std::to_string(::getpid());
+  auto r = client.download_result(id, f.path, part, progress);
+  if (!r) {
+    fs::remove(part, ec);
+    return std::unexpected(r.error());
+  }
+  fs::rename(part, dest, ec);
+  if (ec) {
+    fs::remove(part, ec);
+    return fail(Errc::io, "cannot move the download into " + dest.string() + ": " + ec.message());
+  }
+  return {};
+}
+
+// Connections to the proxy for the threads downloading small files: the given one, and more
+// opened on first need. Thread-safe.
+class Connections {
+ public:
+  Connections(ProxyClient& first, const std::function<Result<std::unique_ptr<ProxyClient>>()>& connect)
+      : connect_(connect) {
+    idle_.push_back(&first);
+  }
+  Result<ProxyClient*> take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        ProxyClient* c = idle_.back();
+        idle_.pop_back();
+        return c;
+      }
+    }
+    auto c = connect_();
+    if (!c) return std::unexpected(c.error());
+    std::lock_guard lock(mu_);
+    owned_.push_back(std::move(*c));
+    return owned_.back().get();
+  }
+  void give_back(ProxyClient* c) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(c);
+  }
+
+ private:
+  const std::function<Result<std::unique_ptr<ProxyClient>>()>& connect_;
+  std::mutex mu_;
+  std::vector<ProxyClient*> idle_;                    // guarded by mu_
+  std::vector<std::unique_ptr<ProxyClient>> owned_;  // guarded by mu_
+};
+
+}  // namespace
+
 Result<PullSummary> pull_results(ProxyClient& client, const std::string& id, const PullOptions& options) {
   auto list = client.results(id);
   if (!list) return std::unexpected(list.error());
   PullSummary summary;
   summary.complete = list->complete;
+  // Every destination is checked and its folder made first, one after another; then the
+  // downloads run (small files several at once when `connect` is set).
+  struct Job {
+    const ResultFile* file;
+    fs::path dest;
+  };
+  std::vector<Job> large, small;
   for (const auto& f : list->files) {
     if (!selected(options.globs, f.path)) continue;
     auto dest = result_destination(options.dir, f.path);
@@ -75,19 +142,29 @@ Result<PullSummary> pull_results(ProxyClient& client, const std::string& id, con
     std::error_code ec;
     fs::create_directories(dest->parent_path(), ec);
     if (ec) return fail(Errc::io, "cannot create " + dest->parent_path().string() + ": " + ec.message());
-    if (options.on_file) options.on_file(f, *dest);
-    fs::path part = dest->string() + ".lab-part-" + std::to_string(::getpid());
-    auto r = client.download_result(id, f.path, part, options.progress);
-    if (!r) {
-      fs::remove(part, ec);
-      return std::unexpected(r.error());
-    }
-    fs::rename(part, *dest, ec);
-    if (ec) {
-      fs::remove(part, ec);
-      return fail(Errc::io, "cannot move the download into " + dest->string() + ": " + ec.message());
-    }
-    summary.pulled.push_back(f);
+    (options.connect && f.size < kPullSmallFileBytes ? small : large).push_back({&f, *dest});
+  }
+  for (const auto& j : large) {
+    if (options.on_file) options.on_file(*j.file, j.dest);
+    if (auto r = download_one(client, id, *j.file, j.dest, options.progress); !r) return std::unexpected(r.error());
+    summary.pulled.push_back(*j.file);
+  }
+  if (!small.empty()) {
+    Connections connections(client, options.connect);
+    std::mutex mu;
+    auto done = util::parallel_for(small.size(), kPullConnections, [&](std::size_t i) -> Result<void> {
+      if (options.on_file) {
+        std::lock_guard lock(mu);
+        options.on_file(*small[i].file, small[i].dest);
+      }
+      auto c = connections.take();
+      if (!c) return std::unexpected(c.error());
+      auto r = download_one(**c, id, *small[i].file, small[i].dest, {});
+      connections.give_back(*c);
+      return r;
+    });
+    if (!done) return std::unexpected(done.error());
+    for (const auto& j : small) summary.pulled.push_back(*j.file);
   }
   return summary;
 }

@@ -7,9 +7,15 @@
 
 #include <xxhash.h>
 
-#include <cstdio>
 #include <atomic>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace lab::proxy {
 
@@ -30,6 +36,92 @@ struct BlobWriter::Entry {
       std::filesystem::remove(path, ec);
     }
   }
+};
+
+// Verified entries waiting for, or being stored by, kPutThreads threads.
+class BlobWriter::Puts {
+ public:
+  explicit Puts(storage::Storage& store) : store_(store) {
+    for (int i = 0; i < kPutThreads; ++i) threads_.emplace_back([this] { run(); });
+  }
+
+  ~Puts() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+      queue_.clear();  // unstored entries are dropped (their temp files removed)
+    }
+    wake_.notify_all();
+    threads_.clear();  // joins
+  }
+
+  // Queues `e` (waiting while too much is staged). The first failed store so far, if any.
+  Result<void> add(std::unique_ptr<Entry> e) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] {
+      return error_ || (queue_.size() < kMaxStagedWaiting &&
+                        (staged_bytes_ == 0 || staged_bytes_ + e->size <= kMaxStagedBytes));
+    });
+    if (error_) return std::unexpected(*error_);
+    staged_bytes_ += e->size;
+    queue_.push_back(std::move(e));
+    wake_.notify_one();
+    return {};
+  }
+
+  // Waits for every queued entry; the stored blobs (hash, size), or the first failure.
+  Result<std::vector<std::pair<std::string, std::int64_t>>> wait() {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return error_ || (queue_.empty() && busy_ == 0); });
+    if (error_) return std::unexpected(*error_);
+    return std::move(done_);
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::unique_ptr<Entry> e;
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        e = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+      }
+      Result<void> put = store(*e);
+      {
+        std::lock_guard lock(mu_);
+        --busy_;
+        staged_bytes_ -= e->size;
+        if (put) done_.emplace_back(e->name, static_cast<std::int64_t>(e->size));
+        else if (!error_) error_ = put.error();
+        if (error_) queue_.clear();
+      }
+      e.reset();  // removes a temp file before the next wait
+      room_.notify_all();
+    }
+  }
+
+  Result<void> store(Entry& e) {
+    auto key = storage::layout::blob_key(e.name);
+    if (!key) return std::unexpected(key.error());
+    Result<void> put = e.path.empty() ? put_text(store_, *key, e.memory) : store_.put_file(*key, e.path);
+    if (!put) return fail_with_context(put.error(), "storing blob " + e.name);
+    return {};
+  }
+
+  storage::Storage& store_;
+  std::mutex mu_;
+  std::condition_variable wake_;  // an entry was queued, or closing
+  std::condition_variable room_;  // an entry was taken and stored, or failed
+  std::deque<std::unique_ptr<Entry>> queue_;                // guarded by mu_
+  std::uint64_t staged_bytes_ = 0;                          // guarded by mu_
+  int busy_ = 0;                                            // guarded by mu_
+  bool closing_ = false;                                    // guarded by mu_
+  std::optional<Error> error_;                              // guarded by mu_
+  std::vector<std::pair<std::string, std::int64_t>> done_;  // guarded by mu_
+  std::vector<std::jthread> threads_;                       // last: joined first
 };
 
 BlobWriter::BlobWriter(Context& ctx) : ctx_(ctx) {}
@@ -84,6 +176,7 @@ Result<void> BlobWriter::end() {
   Entry& e = *owned;
   XXH128_canonical_t canon;
   XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(e.hash));
+  XXH3_freeState(std::exchange(e.hash, nullptr));
   files::Hash128 h;
   std::memcpy(h.bytes.data(), canon.digest, h.bytes.size());
   if (h.hex() != e.name)
@@ -92,20 +185,24 @@ Result<void> BlobWriter::end() {
   bytes_ += static_cast<std::int64_t>(e.size);
   ++stored_;
   if (e.known) return {};
-  auto key = storage::layout::blob_key(e.name);
-  if (!key) return std::unexpected(key.error());
-  Result<void> put;
-  if (e.file) {
-    if (std::fclose(std::exchange(e.file, nullptr)) != 0)
-      return fail(Errc::io, "cannot stage an upload in " + ctx_.tmp_dir.string() + " (is the disk full?)");
-    put = ctx_.storage->put_file(*key, e.path);
-  } else {
-    put = put_text(*ctx_.storage, *key, e.memory);
-  }
-  if (!put) return fail_with_context(put.error(), "storing blob " + e.name);
+  if (e.file && std::fclose(std::exchange(e.file, nullptr)) != 0)
+    return fail(Errc::io, "cannot stage an upload in " + ctx_.tmp_dir.string() + " (is the disk full?)");
+  if (!puts_) puts_ = std::make_unique<Puts>(*ctx_.storage);
+  return puts_->add(std::move(owned));
+}
+
+Result<void> BlobWriter::finish() {
+  if (!puts_) return {};
+  auto stored = puts_->wait();
+  if (!stored) return std::unexpected(stored.error());
   auto db = ctx_.db->acquire();
   if (!db) return std::unexpected(db.error());
-  return ledger::put_blob(**db, e.name, static_cast<std::int64_t>(e.size), ctx_.now_ms());
+  const std::int64_t now = ctx_.now_ms();
+  return (**db).transaction([&](ledger::Db& tx) -> Result<void> {
+    for (const auto& [hash, size] : *stored)
+      if (auto r = ledger::put_blob(tx, hash, size, now); !r) return r;
+    return {};
+  });
 }
 
 }  // namespace lab::proxy

@@ -1,5 +1,6 @@
 #include "manifest_store.hpp"
 
+#include "blob_lookup.hpp"
 #include "storage_util.hpp"
 
 #include <lab/ledger/blobs.hpp>
@@ -11,22 +12,8 @@ Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, c
   std::vector<std::string> wanted;
   for (const auto& e : m.entries)
     if (e.kind == files::EntryKind::file) wanted.push_back(e.hash.hex());
-  auto missing = ledger::missing_blobs(db, wanted);
-  if (!missing) return missing;
-  std::vector<std::string> still;
-  for (const auto& h : *missing) {
-    auto key = storage::layout::blob_key(h);
-    if (!key) return std::unexpected(key.error());
-    auto size = ctx.storage->size(*key);
-    if (size) {
-      if (auto r = ledger::put_blob(db, h, static_cast<std::int64_t>(*size), ctx.now_ms()); !r)
-        return std::unexpected(r.error());
-    } else if (size.error().code == Errc::not_found) {
-      still.push_back(h);
-    } else {
-      return std::unexpected(size.error());
-    }
-  }
+  auto still = missing_blobs(ctx, db, wanted);
+  if (!still) return still;
   if (auto r = ledger::touch_blobs(db, wanted, ctx.now_ms()); !r) return std::unexpected(r.error());
   return still;
 }

@@ -7,6 +7,7 @@
 #include <lab/files/manifest.hpp>
 #include <lab/storage/key.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/util/parallel.hpp>
 
 #include <xxhash.h>
 
@@ -20,18 +21,25 @@ std::string files_prefix(const std::string& task_id) {
   return storage::layout::results_prefix(task_id).value_or("results/" + task_id + "/") + "files/";
 }
 
-// The xxh3-128 of a stored object, from the proxy's cache of result hashes or computed by
-// reading it once.
-Result<std::string> result_hash(Context& ctx, ledger::Db& db, const storage::ObjectInfo& o) {
+// Result objects read at once to hash them (one GET each).
+constexpr int kHashThreads = 8;
+
+// The xxh3-128 of a stored object, from the proxy's cache of result hashes; "" when not cached.
+Result<std::string> cached_hash(ledger::Db& db, const storage::ObjectInfo& o) {
   auto st = db.prepare("SELECT hash FROM proxy_result_hashes WHERE key = ? AND size = ?");
   if (!st) return std::unexpected(st.error());
   st->bind_all(o.key, static_cast<std::int64_t>(o.size));
   auto row = st->step();
   if (!row) return std::unexpected(row.error());
   if (*row) return st->column_text(0);
+  return std::string();
+}
+
+// The xxh3-128 of a stored object, by reading it once.
+Result<std::string> read_hash(storage::Storage& store, const std::string& key) {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
   if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) return fail(Errc::internal, "cannot start hashing");
-  auto r = ctx.storage->get_stream(o.key, [&](std::span<const std::byte> chunk) -> Result<void> {
+  auto r = store.get_stream(key, [&](std::span<const std::byte> chunk) -> Result<void> {
     XXH3_128bits_update(state.get(), chunk.data(), chunk.size());
     return {};
   });
@@ -40,11 +48,40 @@ Result<std::string> result_hash(Context& ctx, ledger::Db& db, const storage::Obj
   XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(state.get()));
   files::Hash128 h;
   std::memcpy(h.bytes.data(), canon.digest, h.bytes.size());
-  auto ins = db.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
-  if (!ins) return std::unexpected(ins.error());
-  ins->bind_all(o.key, static_cast<std::int64_t>(o.size), h.hex());
-  if (auto w = ins->run(); !w) return std::unexpected(w.error());
   return h.hex();
+}
+
+// The hashes of `objects`, from the cache or by reading the uncached ones (several at once,
+// then cached).
+Result<std::vector<std::string>> result_hashes(Context& ctx, ledger::Db& db, const std::vector<storage::ObjectInfo>& objects) {
+  std::vector<std::string> hashes(objects.size());
+  std::vector<std::size_t> unknown;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    auto h = cached_hash(db, objects[i]);
+    if (!h) return std::unexpected(h.error());
+    hashes[i] = std::move(*h);
+    if (hashes[i].empty()) unknown.push_back(i);
+  }
+  auto read = util::parallel_for(unknown.size(), kHashThreads, [&](std::size_t u) -> Result<void> {
+    auto h = read_hash(*ctx.storage, objects[unknown[u]].key);
+    if (!h) return std::unexpected(h.error());
+    hashes[unknown[u]] = std::move(*h);
+    return {};
+  });
+  if (!read) return std::unexpected(read.error());
+  if (unknown.empty()) return hashes;
+  auto saved = db.transaction([&](ledger::Db& tx) -> Result<void> {
+    auto ins = tx.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
+    if (!ins) return std::unexpected(ins.error());
+    for (std::size_t i : unknown) {
+      ins->reset();
+      ins->bind_all(objects[i].key, static_cast<std::int64_t>(objects[i].size), hashes[i]);
+      if (auto w = ins->run(); !w) return w;
+    }
+    return {};
+  });
+  if (!saved) return std::unexpected(saved.error());
+  return hashes;
 }
 
 void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -55,18 +92,19 @@ void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) 
   auto task = visible_task_or_404(**db, *user, req.matches[1].str(), res);
   if (!task) return;
   const std::string prefix = files_prefix(task->id);
-  json listed = json::array();
+  std::vector<storage::ObjectInfo> objects;
   std::string token;
   do {
     auto page = ctx.storage->list(prefix, token);
     if (!page) return send_error(res, page.error());
-    for (const auto& o : page->objects) {
-      auto hash = result_hash(ctx, **db, o);
-      if (!hash) return send_error(res, hash.error());
-      listed.push_back({{"path", o.key.substr(prefix.size())}, {"size", o.size}, {"hash", *hash}});
-    }
+    objects.insert(objects.end(), page->objects.begin(), page->objects.end());
     token = page->next_token;
   } while (!token.empty());
+  auto hashes = result_hashes(ctx, **db, objects);
+  if (!hashes) return send_error(res, hashes.error());
+  json listed = json::array();
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    listed.push_back({{"path", objects[i].key.substr(prefix.size())}, {"size", objects[i].size}, {"hash", (*hashes)[i]}});
   send_json(res, 200, {{"files", std::move(listed)}, {"complete", ledger::is_terminal(task->state)}});
 }
 

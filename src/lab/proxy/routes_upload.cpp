@@ -1,4 +1,5 @@
 // Uploading a project (docs/api.md): which blobs are missing, the blob stream, snapshots.
+#include "blob_lookup.hpp"
 #include "blob_tar.hpp"
 #include "blob_writer.hpp"
 #include "http.hpp"
@@ -36,7 +37,7 @@ void do_missing(Context& ctx, const httplib::Request& req, httplib::Response& re
                         "'hashes' holds " + h.dump() + ", which is not a content hash (32 lower-case hex digits)");
     hashes.push_back(h.get<std::string>());
   }
-  auto missing = ledger::missing_blobs(**db, hashes);
+  auto missing = missing_blobs(ctx, **db, hashes);
   if (!missing) return send_error(res, missing.error());
   send_json(res, 200, {{"missing", *missing}});
 }
@@ -65,6 +66,9 @@ void do_blobs(Context& ctx, const httplib::Request& req, httplib::Response& res,
     return true;
   });
   if (status) status = parser.finish();
+  // Entries verified before a failure are still stored and indexed (they are valid content).
+  auto stored = writer.finish();
+  if (status) status = stored;
   if (!status) return send_error(res, status.error());
   send_json(res, 200, {{"stored", writer.stored()}, {"bytes", writer.bytes()}});
 }

@@ -2,6 +2,10 @@
 
 #include <lab/files/manifest.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/util/parallel.hpp>
+
+#include <atomic>
+#include <set>
 
 #include <cerrno>
 #include <fstream>
@@ -11,6 +15,10 @@ namespace lab::remote {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Blobs fetched from storage at once (one GET each: a project of thousands of small files
+// would otherwise be that many round trips one after another).
+constexpr int kFetchThreads = 8;
 
 // True if `path` is relative and has no empty, "." or ".." component.
 bool safe_relative(std::string_view path) {
@@ -80,6 +88,14 @@ struct Wording {
   std::string where;  // "the task folder"
 };
 
+// The error for a file whose blob could not be had.
+Error blob_error(const files::Entry& e, const Error& error, const Wording& w) {
+  if (error.code == Errc::not_found)
+    return Error{Errc::not_found,
+                 w.file + " '" + e.path + "' (blob " + e.hash.hex() + ") is missing from storage; " + w.again};
+  return Error{error.code, w.file + " '" + e.path + "': " + error.message};
+}
+
 // Builds `folder` from the manifest at `manifest_key` (see materialise). With `fresh_empty`,
 // empty files are created rather than linked (they cost no space, and share no inode).
 Result<MaterialiseStats> build(storage::Storage& storage, BlobCache& cache, std::string_view manifest_key,
@@ -101,16 +117,35 @@ Result<MaterialiseStats> build(storage::Storage& storage, BlobCache& cache, std:
   fs::remove_all(folder, ec);
   fs::create_directories(folder, ec);
   if (ec) return fail(Errc::io, "cannot create " + w.where + " " + folder.string() + ": " + ec.message());
-  MaterialiseStats stats;
+  // Every path is checked, and every blob not cached yet fetched (several at once), before
+  // the folder is built from the cache.
+  std::vector<const files::Entry*> blobs;
+  std::set<std::string> seen;
   for (const auto& e : manifest->entries) {
     if (!safe_relative(e.path))
       return fail(Errc::corrupt, w.list + " has the path '" + e.path + "', which would leave " + w.where);
+    if (e.kind == files::EntryKind::symlink && e.points_outside())
+      return fail(Errc::corrupt, "the symlink '" + e.path + "' of " + w.list + " points outside its folder");
+    if (e.kind == files::EntryKind::file && !(fresh_empty && e.size == 0 && !e.executable) &&
+        seen.insert(e.hash.hex()).second)
+      blobs.push_back(&e);
+  }
+  std::atomic<std::uint64_t> fetched_now{0};
+  auto fetched_all = util::parallel_for(blobs.size(), kFetchThreads, [&](std::size_t i) -> Result<void> {
+    bool fetched = false;
+    auto blob = cache.get(blobs[i]->hash.hex(), blobs[i]->size, false, fetched);
+    if (!blob) return std::unexpected(blob_error(*blobs[i], blob.error(), w));
+    fetched_now += fetched ? 1 : 0;
+    return {};
+  });
+  if (!fetched_all) return std::unexpected(fetched_all.error());
+  MaterialiseStats stats;
+  stats.fetched = fetched_now;
+  for (const auto& e : manifest->entries) {  // every path was checked above
     const fs::path to = folder / e.path;
     fs::create_directories(to.parent_path(), ec);
     if (ec) return fail(Errc::io, "cannot create " + to.parent_path().string() + ": " + ec.message());
     if (e.kind == files::EntryKind::symlink) {
-      if (e.points_outside())
-        return fail(Errc::corrupt, "the symlink '" + e.path + "' of " + w.list + " points outside its folder");
       fs::create_symlink(e.target, to, ec);
       if (ec) return fail(Errc::io, "cannot create the symlink " + to.string() + ": " + ec.message());
       continue;
@@ -123,15 +158,10 @@ Result<MaterialiseStats> build(storage::Storage& storage, BlobCache& cache, std:
     }
     bool fetched = false;
     auto blob = cache.get(e.hash.hex(), e.size, e.executable, fetched);
-    if (!blob) {
-      if (blob.error().code == Errc::not_found)
-        return fail(Errc::not_found, w.file + " '" + e.path + "' (blob " + e.hash.hex() + ") is missing from storage; " +
-                                         w.again);
-      return fail_with_context(blob.error(), w.file + " '" + e.path + "'");
-    }
+    if (!blob) return std::unexpected(blob_error(e, blob.error(), w));
     if (auto l = link_or_copy(*blob, to); !l) return std::unexpected(l.error());
     stats.files += 1;
-    stats.fetched += fetched ? 1 : 0;
+    stats.fetched += fetched ? 1 : 0;  // (only when the cache lost it since the fetch above)
     stats.bytes += e.size;
   }
   return stats;

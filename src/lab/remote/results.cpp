@@ -2,6 +2,7 @@
 
 #include <lab/archive/archive.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/util/parallel.hpp>
 
 #include <algorithm>
 
@@ -9,6 +10,10 @@ namespace lab::remote {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Result files stored at once (one PUT each with S3 storage: thousands of small files would
+// otherwise be that many round trips one after another).
+constexpr int kStoreThreads = 8;
 
 // "results/<id>/files/": where `result_file_key` puts every file of the task.
 Result<std::string> files_prefix(std::string_view task_id) {
@@ -31,19 +36,25 @@ Result<std::vector<std::string>> store_results(storage::Storage& storage, std::s
     }
   } cleanup{scratch};
   if (auto r = archive::unpack(archive, scratch); !r) return fail_with_context(r.error(), "the results archive");
-  for (const auto& old : list_results(storage, task_id))
-    if (auto r = storage.remove(old); !r) return std::unexpected(r.error());
-  std::vector<std::string> keys;
+  const auto old = list_results(storage, task_id);
+  auto removed = util::parallel_for(old.size(), kStoreThreads, [&](std::size_t i) { return storage.remove(old[i]); });
+  if (!removed) return std::unexpected(removed.error());
+  std::vector<std::pair<std::string, fs::path>> files;  // key, unpacked file
   for (auto it = fs::recursive_directory_iterator(scratch, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;  // links and folders carry no bytes
     const std::string rel = fs::relative(it->path(), scratch).generic_string();
     auto key = storage::layout::result_file_key(task_id, rel);
     if (!key) return fail_with_context(key.error(), "result file '" + rel + "'");
-    if (auto r = storage.put_file(*key, it->path()); !r) return std::unexpected(r.error());
-    keys.push_back(*key);
+    files.emplace_back(std::move(*key), it->path());
   }
   if (ec) return fail(Errc::io, "cannot read the unpacked results in " + scratch.string() + ": " + ec.message());
+  auto stored = util::parallel_for(files.size(), kStoreThreads, [&](std::size_t i) {
+    return storage.put_file(files[i].first, files[i].second);
+  });
+  if (!stored) return std::unexpected(stored.error());
+  std::vector<std::string> keys;
+  for (auto& f : files) keys.push_back(std::move(f.first));
   std::sort(keys.begin(), keys.end());
   return keys;
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <lab/client/pull.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -106,5 +107,38 @@ TEST_CASE("pull: a folder in the way that is a symlink is not followed out of th
   CHECK(s->refused[0].find("is a symbolic link") != std::string::npos);
   CHECK_FALSE(fs::exists(base / "elsewhere" / "m.json"));
   CHECK(read(base / "dest" / "ok.txt") == "y");
+  fs::remove_all(base);
+}
+
+TEST_CASE("pull: with more connections, small files download at once and large ones one by one") {
+  fs::path base = fs::temp_directory_path() / ("lab-pull-many-test-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  FakeProxy fake;
+  for (int i = 0; i < 200; ++i) fake.results["outputs/" + std::to_string(i / 50) + "/f" + std::to_string(i)] = "small " + std::to_string(i);
+  fake.results["outputs/model.pt"] = std::string(client::kPullSmallFileBytes + 10, 'm');
+  fake.start();
+  auto c = client::ProxyClient::create(fake.url(), "tok");
+  REQUIRE(c);
+  client::PullOptions opt;
+  opt.dir = base;
+  std::atomic<int> opened{0};
+  opt.connect = [&]() {
+    ++opened;
+    return client::ProxyClient::create(fake.url(), "tok");
+  };
+  std::vector<std::string> progressed;  // files that reported progress
+  std::string current;
+  opt.on_file = [&](const client::ResultFile& f, const fs::path&) { current = f.path; };
+  opt.progress = [&](std::uint64_t) {
+    if (progressed.empty() || progressed.back() != current) progressed.push_back(current);
+  };
+  auto s = client::pull_results(**c, "t-1", opt);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  CHECK(s->pulled.size() == 201);
+  for (const auto& [path, content] : fake.results) CHECK_MESSAGE(read(base / path) == content, path);
+  CHECK(opened <= client::kPullConnections - 1);
+  CHECK(progressed == std::vector<std::string>{"outputs/model.pt"});
+  for (const auto& e : fs::recursive_directory_iterator(base))
+    CHECK_MESSAGE(e.path().string().find(".lab-part-") == std::string::npos, e.path());
   fs::remove_all(base);
 }

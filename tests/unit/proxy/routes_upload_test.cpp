@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -155,4 +156,60 @@ TEST_CASE("proxy upload: bad requests answer 400, oversized bodies 413 before th
                                 "POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t +
                                     "\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{");
   CHECK(status == 413);
+}
+
+TEST_CASE("proxy upload: many small blobs in one request are all stored and indexed") {
+  Fixture f("upload-many");
+  const std::string t = f.sign_up("alice");
+  std::vector<std::pair<std::string, std::string>> entries;
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 300; ++i) {
+    std::string content = "file " + std::to_string(i) + "\n" + std::string(static_cast<std::size_t>(i * 37), 'x');
+    hashes.push_back(hash_of(content));
+    entries.emplace_back(hashes.back(), std::move(content));
+  }
+  auto up = post_chunked(f, t, tar_of(entries));
+  REQUIRE_MESSAGE(up->status == 200, up->body);
+  CHECK(Fixture::body_of(up)["stored"] == 300);
+  for (const auto& [h, content] : entries) CHECK(slurp(f.dir / "storage" / storage::layout::blob_key(h).value()) == content);
+  // The answer came after every store and its index entry: with the objects gone from
+  // storage, the index alone still says they are there.
+  for (const auto& h : hashes) std::filesystem::remove(f.dir / "storage" / storage::layout::blob_key(h).value());
+  CHECK(Fixture::body_of(f.post("/api/v1/blobs/missing", {{"hashes", hashes}}, t))["missing"] == json::array());
+}
+
+TEST_CASE("proxy upload: a blob put into storage by something else counts as stored") {
+  Fixture f("upload-foreign");
+  const std::string t = f.sign_up("alice");
+  // Five contents whose blobs share a folder (asked about with one listing), one alone (a
+  // HEAD), and one that is nowhere.
+  std::map<std::string, std::vector<std::string>> by_folder;
+  std::vector<std::string> listed;
+  for (int i = 0; listed.empty(); ++i) {
+    std::string c = "content " + std::to_string(i);
+    auto& v = by_folder[hash_of(c).substr(0, 2)];
+    v.push_back(c);
+    if (v.size() == 5) listed = v;
+  }
+  const std::string alone = "a file put there by another client", absent = "never stored";
+  auto put_foreign = [&](const std::string& content) {
+    auto path = f.dir / "storage" / storage::layout::blob_key(hash_of(content)).value();
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+  };
+  std::vector<std::pair<std::string, std::string>> files;
+  std::vector<std::string> asked;
+  for (const auto& c : listed) {
+    put_foreign(c);
+    files.emplace_back("data/" + hash_of(c), c);
+    asked.push_back(hash_of(c));
+  }
+  put_foreign(alone);
+  asked.push_back(hash_of(alone));
+  asked.push_back(hash_of(absent));
+  CHECK(Fixture::body_of(f.post("/api/v1/blobs/missing", {{"hashes", asked}}, t))["missing"] == json({hash_of(absent)}));
+  // A snapshot of them is accepted without any upload.
+  files.emplace_back("alone.txt", alone);
+  auto snap = f.post("/api/v1/snapshots", {{"manifest", manifest_of(files)}}, t);
+  CHECK_MESSAGE(snap->status == 201, snap->body);
 }
