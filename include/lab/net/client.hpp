@@ -63,8 +63,10 @@ class Client {
 
   // PUT with the contents of `file` as the body, streamed from disk with a Content-Length
   // (servers here refuse chunked bodies). Fails with Errc::io if the file cannot be read.
+  // `read_timeout` (the wait for the answer once the body is sent) overrides the default.
   Result<HttpResponse> put_file(std::string_view path, const std::filesystem::path& file,
-                                std::string_view content_type = "application/octet-stream");
+                                std::string_view content_type = "application/octet-stream",
+                                std::optional<std::chrono::milliseconds> read_timeout = {});
 
   // Makes a request blocked in another thread (a long-poll) fail at once, and every later
   // request fail without being sent; both answer Errc::unavailable ("interrupted").

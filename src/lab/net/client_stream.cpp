@@ -77,7 +77,8 @@ Result<HttpResponse> Client::download(std::string_view path, const std::filesyst
 }
 
 Result<HttpResponse> Client::put_file(std::string_view path, const std::filesystem::path& file,
-                                      std::string_view content_type) {
+                                      std::string_view content_type,
+                                      std::optional<std::chrono::milliseconds> read_timeout) {
   ActiveRequest active(*impl_);
   if (impl_->interrupted) return std::unexpected(interrupted_error(*impl_));
   FdGuard fd{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -94,7 +95,7 @@ Result<HttpResponse> Client::put_file(std::string_view path, const std::filesyst
     }
     return sink.write(buf, static_cast<std::size_t>(n));
   };
-  impl_->http->set_read_timeout(impl_->options.read_timeout);
+  impl_->http->set_read_timeout(read_timeout.value_or(impl_->options.read_timeout));
   auto r = impl_->http->Put(std::string(path), static_cast<std::size_t>(st.st_size), provide, std::string(content_type));
   if (!read_error.empty()) return fail(Errc::io, "cannot read " + file.string() + " to upload it: " + read_error);
   if (!r) return std::unexpected(explain(r.error(), *impl_));

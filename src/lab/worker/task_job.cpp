@@ -21,6 +21,8 @@ namespace {
 
 // A remote answering 5xx this many times in a row to one call is not asked again for it.
 constexpr int kMaxServerErrors = 8;
+// How long the remote may take to answer a results upload (it stores every file first).
+constexpr std::chrono::milliseconds kResultsAnswerTimeout{15 * 60 * 1000};
 
 }  // namespace
 
@@ -258,7 +260,13 @@ void TaskJob::report(const fs::path& folder, const Ending& end) {
   }
   if (packed) {
     Result<net::HttpResponse> last;
-    Answer a = call("uploading the results", [&] { return client_->put_file(path("results?attempt=" + attempt), archive_file); },
+    // The remote answers once every result file is in storage: thousands of small files take
+    // minutes, and a retry after a timeout would only start that over.
+    Answer a = call("uploading the results",
+                    [&] {
+                      return client_->put_file(path("results?attempt=" + attempt), archive_file,
+                                               "application/octet-stream", kResultsAnswerTimeout);
+                    },
                     &last);
     if (a == Answer::gone) return say("the remote no longer wants this attempt's results");
     if (a != Answer::ok && !stopper_.stopped()) say("could not upload the results (" + describe(last) + ")");
