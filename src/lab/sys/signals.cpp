@@ -1,6 +1,7 @@
 #include <lab/sys/signals.hpp>
 
 #include <csignal>
+#include <initializer_list>
 
 namespace lab::sys {
 namespace {
