@@ -56,7 +56,8 @@ class Core final : public ExecutorSink {
   Result<void> apply(const proto::Message& message, ledger::Db& tx, AfterCommit& after);
 
   // Materialises task `id` and hands it to the executor; a failure fails the task.
-  // Does nothing unless the task is preparing. Called by the preparing thread.
+  // Does nothing unless the task is preparing. Called by the preparing threads, never two
+  // at once for one task.
   void prepare(const std::string& task_id);
 
   // Cancels task `id` wherever it is (after a cancel_task has been recorded).
@@ -114,7 +115,7 @@ class Core final : public ExecutorSink {
   std::function<void(std::string_view)> log_;
   std::function<void(const std::string&)> prepare_later_;
   Executor* executor_ = nullptr;
-  BlobCache blobs_;  // used by the preparing thread only
+  BlobCache blobs_;  // shared by the preparing threads (thread-safe)
   std::unique_ptr<envs::Builder> envs_;  // null when the executor's runners build environments (workers)
   std::mutex env_mu_;
   std::map<std::string, envs::EnvLease> env_leases_;  // guarded by env_mu_; by task id, while the task runs
