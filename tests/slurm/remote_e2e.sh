@@ -137,6 +137,19 @@ expect_contains "$REASON" "this cluster has no GPUs" "the refusal in plain words
 expect_contains "$REASON" "Slurm said:" "Slurm's own text kept beside it"
 expect_eq "$(jobs_named "$ID")" "" "no Slurm job for a refused request"
 
+# 5. The remote killed with -9 while the job runs (and the time-limited one waits for Slurm's
+# check): it finishes, with one sbatch only.
+submit_run 'echo first; sleep 4; echo survived'
+wait_state alice "$ID" running 30
+kill9 remote
+sleep 1
+start_role remote
+wait_state alice "$ID" completed 60
+as alice logs "$ID"
+expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
+expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
+
 # 0b, continued: Slurm ended the time-limited job; lab says so in plain words.
 wait_state alice "$LIMITED" failed 45
 expect_contains "$(task_field alice "$LIMITED" .reason)" "time limit 0:01:00 reached" "a timeout is reported as the time limit reached"
@@ -169,18 +182,7 @@ expect_eq "$(slurm_field "$BJOB" JobState)" CANCELLED "the running job is cancel
 as alice logs "$BLOCKER"
 expect_contains "$OUT" "blocking" "the cancelled job's log keeps its lines"
 
-# 5. The remote killed with -9 while the job runs: it finishes, with one sbatch only.
-submit_run 'echo first; sleep 4; echo survived'
-wait_state alice "$ID" running 30
-kill9 remote
-sleep 1
-start_role remote
-wait_state alice "$ID" completed 60
-as alice logs "$ID"
-expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
-expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
-expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
-# ... and killed while the job waits in Slurm's queue (behind one holding every CPU): the
+# 5, continued: the remote killed while a job waits in Slurm's queue (behind one holding every CPU): the
 # restarted remote hands the queued task over again and must find its job, not sbatch anew.
 submit_run --cpus "$CPUS" 'sleep 60'
 BLOCKER=$ID
