@@ -189,9 +189,12 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
 
 TEST_CASE("slurm executor: every poll asks squeue once for all jobs") {
   Slurm s("slurm-one-squeue");
-  int next = 50;
-  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
-    return CommandOutput{0, std::to_string(next++) + "\n", ""};
+  // Job ids by task (several sbatch run at once, in no fixed order): a 50, b 51, c 52.
+  s.runner->on("sbatch", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    const std::string script = argv.back();
+    for (const auto& [task, id] : {std::pair{"/a/", "50"}, {"/b/", "51"}, {"/c/", "52"}})
+      if (script.find(task) != std::string::npos) return CommandOutput{0, std::string(id) + "\n", ""};
+    return fail(Errc::invalid_argument, "unexpected script " + script);
   });
   std::mutex mu;
   std::vector<std::string> asked;
