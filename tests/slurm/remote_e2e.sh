@@ -5,7 +5,10 @@
 # and state beside what scontrol says; a failing command FAILED with its code; a GPU request
 # on this GPU-less node refused in plain words; cancel of a pending and of a running job;
 # results pulled; the remote killed with -9 mid-job and restarted, the job finishing with
-# no second sbatch; `lab demo --config` with Slurm running one task.
+# no second sbatch; slurmctld stopped while one task runs and another is handed over: the
+# waiting one says "cluster scheduler not responding", both finish once it is back, one job
+# each; a task past its time limit ends TIMEOUT, reported as failed with "time limit ...
+# reached"; `lab demo --config` with Slurm running one task.
 #   LAB=build/release/lab tests/slurm/remote_e2e.sh BUILD_DIR   (CTest: slurm.e2e)
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: remote_e2e.sh BUILD_DIR}" && pwd)
@@ -24,7 +27,7 @@ bash "$ci" up >"$T/slurm-up.log" 2>&1 || fail "Slurm did not start: $(tail -n 20
 REMOTE_EXTRA_TOML='[executor]
 type = "slurm"
 poll_interval_ms = 250
-command_timeout_ms = 10000'
+command_timeout_ms = 4000'
 source "$here/../e2e/lib/cluster.sh"
 ON_EXIT_HOOKS+=(slurm_down)  # after cluster_down: the roles stop before Slurm does
 
@@ -47,6 +50,52 @@ job_of() {
 # Every Slurm job (any state) whose name carries task $1.
 jobs_named() { squeue -h -t all -o '%i %j' | awk -v id="$1" 'index($2, id) {print $1}'; }
 slurm_field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# 0. The controller stopped while a task runs and another is handed over to Slurm. Jobs go
+# on without slurmctld; the waiting task says why it waits; once slurmctld is back both end
+# as they should, each as exactly one Slurm job (the lost sbatch is looked up by name, not
+# repeated). Slurm client commands hang ~9 s against a dead controller; lab's
+# command_timeout_ms (4 s here) ends them sooner.
+submit_run 'sleep 3; echo ran through the outage'
+RUNNING=$ID
+wait_state alice "$RUNNING" running 30
+CTLD=$(cat "$SLURM_CI_BASE/run/slurmctld.pid")
+kill "$CTLD"
+for ((i = 0; i < 150; i++)); do kill -0 "$CTLD" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$CTLD" 2>/dev/null || fail "slurmctld ($CTLD) did not stop"
+submit_run 'echo submitted while the controller was down'
+WAITING=$ID
+for ((i = 0; i < 150; i++)); do
+  R=$(task_field alice "$WAITING" .reason)
+  [[ "$R" == *"cluster scheduler not responding"* ]] && break
+  sleep 0.2
+done
+expect_contains "$R" "cluster scheduler not responding" "a task handed over while slurmctld is down says why it waits"
+expect_eq "$(task_field alice "$WAITING" .state)" queued "... and waits queued"
+as alice status "$WAITING"
+expect_contains "$OUT" "cluster scheduler not responding" "lab status shows the reason"
+expect_eq "$(task_field alice "$RUNNING" .state)" running "the running task is left running"
+slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start again"
+wait_state alice "$WAITING" completed 60
+wait_state alice "$RUNNING" completed 60
+as alice logs "$WAITING"
+expect_contains "$OUT" "submitted while the controller was down" "the waiting task ran once slurmctld was back"
+as alice logs "$RUNNING"
+expect_contains "$OUT" "ran through the outage" "the running task's output came through"
+expect_eq "$(jobs_named "$WAITING" | wc -l)" 1 "one Slurm job for the task submitted during the outage"
+expect_eq "$(jobs_named "$RUNNING" | wc -l)" 1 "one Slurm job for the task that ran through the outage"
+
+# 0b. A time limit: the task asks for 1 minute, Slurm's least. Slurm checks time limits every
+# 30 s (PERIODIC_TIMEOUT in slurmctld), so a natural timeout takes 60-90 s; to stay fast, the
+# job's end time is pulled forward with scontrol as an admin may, and Slurm's own check then
+# ends the job TIMEOUT at its next round (<= 30 s after slurmctld started, overlapping the
+# checks below, which leave it a CPU). Lab's side is the same as for a natural timeout.
+submit_run --time 1m 'echo waiting for the limit; sleep 300'
+LIMITED=$ID
+wait_state alice "$LIMITED" running 30
+LJOB=$(jobs_named "$LIMITED")
+expect_eq "$(slurm_field "$LJOB" TimeLimit)" 00:01:00 "the task's time limit reached Slurm"
+scontrol update JobId="$LJOB" EndTime=now || fail "scontrol could not move the end of job $LJOB"
 
 # 1. A job through to COMPLETED: live log, exit code, state beside scontrol, results pulled.
 submit_run 'for i in 1 2 3 4 5 6 7 8; do echo "tick $i"; sleep 0.5; done; mkdir -p outputs; echo 42 > outputs/answer.txt'
@@ -88,6 +137,26 @@ expect_contains "$REASON" "this cluster has no GPUs" "the refusal in plain words
 expect_contains "$REASON" "Slurm said:" "Slurm's own text kept beside it"
 expect_eq "$(jobs_named "$ID")" "" "no Slurm job for a refused request"
 
+# 5. The remote killed with -9 while the job runs (and the time-limited one waits for Slurm's
+# check): it finishes, with one sbatch only.
+submit_run 'echo first; sleep 4; echo survived'
+wait_state alice "$ID" running 30
+kill9 remote
+sleep 1
+start_role remote
+wait_state alice "$ID" completed 60
+as alice logs "$ID"
+expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
+expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
+expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
+
+# 0b, continued: Slurm ended the time-limited job; lab says so in plain words.
+wait_state alice "$LIMITED" failed 45
+expect_contains "$(task_field alice "$LIMITED" .reason)" "time limit 0:01:00 reached" "a timeout is reported as the time limit reached"
+expect_eq "$(slurm_field "$LJOB" JobState)" TIMEOUT "scontrol says TIMEOUT"
+as alice logs "$LIMITED"
+expect_contains "$OUT" "waiting for the limit" "the timed-out task's output is kept"
+
 # 4. Cancel a pending job (waiting behind one that holds every CPU), then the running one.
 CPUS=$(sinfo -h -o %c | head -n1)
 submit_run --cpus "$CPUS" 'echo blocking; sleep 120'
@@ -113,18 +182,7 @@ expect_eq "$(slurm_field "$BJOB" JobState)" CANCELLED "the running job is cancel
 as alice logs "$BLOCKER"
 expect_contains "$OUT" "blocking" "the cancelled job's log keeps its lines"
 
-# 5. The remote killed with -9 while the job runs: it finishes, with one sbatch only.
-submit_run 'echo first; sleep 4; echo survived'
-wait_state alice "$ID" running 30
-kill9 remote
-sleep 1
-start_role remote
-wait_state alice "$ID" completed 60
-as alice logs "$ID"
-expect_contains "$OUT" "survived" "the job's later output reached the log after the restart"
-expect_eq "$(grep -c '^first' <<<"$OUT")" 1 "the log has no line twice after the restart"
-expect_eq "$(jobs_named "$ID" | wc -l)" 1 "one Slurm job for the task: no second sbatch"
-# ... and killed while the job waits in Slurm's queue (behind one holding every CPU): the
+# 5, continued: the remote killed while a job waits in Slurm's queue (behind one holding every CPU): the
 # restarted remote hands the queued task over again and must find its job, not sbatch anew.
 submit_run --cpus "$CPUS" 'sleep 60'
 BLOCKER=$ID

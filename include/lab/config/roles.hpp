@@ -69,7 +69,9 @@ struct RemoteExecutor {
   std::string scontrol = "scontrol";
   std::string sacct = "sacct";
   std::string scancel = "scancel";
-  int poll_interval_ms = 2'000;
+  int poll_interval_ms = 2'000;                    // slurm: one squeue for all jobs this often
+  int first_poll_ms = 100;                         // slurm: squeue this often in the 3 s after an sbatch
+  int sbatch_parallel = 4;                         // slurm: sbatch commands run at once
   int command_timeout_ms = 30'000;
 };
 

@@ -52,6 +52,8 @@ Table executor_table(RemoteExecutor& e) {
       text("sacct", e.sacct).check(not_empty),
       text("scancel", e.scancel).check(not_empty),
       integer("poll_interval_ms", e.poll_interval_ms, 100, 600'000),
+      integer("first_poll_ms", e.first_poll_ms, 50, 600'000),
+      integer("sbatch_parallel", e.sbatch_parallel, 1, 32),
       integer("command_timeout_ms", e.command_timeout_ms, 100, 600'000),
   }};
 }

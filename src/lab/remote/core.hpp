@@ -57,7 +57,8 @@ class Core final : public ExecutorSink {
   Result<void> apply(const proto::Message& message, ledger::Db& tx, AfterCommit& after);
 
   // Materialises task `id` and hands it to the executor; a failure fails the task.
-  // Does nothing unless the task is preparing. Called by the preparing thread.
+  // Does nothing unless the task is preparing. Called by the preparing threads, never two
+  // at once for one task.
   void prepare(const std::string& task_id);
 
   // Cancels task `id` wherever it is (after a cancel_task has been recorded).
@@ -120,7 +121,7 @@ class Core final : public ExecutorSink {
   std::function<void(std::string_view)> log_;
   std::function<void(const std::string&)> prepare_later_;
   Executor* executor_ = nullptr;
-  BlobCache blobs_;  // used by the preparing thread only
+  BlobCache blobs_;  // shared by the preparing threads (thread-safe)
   datasets::Cache datasets_;  // [paths] datasets_dir: whole datasets, shared by every task
   std::unique_ptr<envs::Builder> envs_;  // null when the executor's runners build environments (workers)
   std::mutex env_mu_;

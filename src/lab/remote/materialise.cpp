@@ -7,6 +7,7 @@
 #include <atomic>
 #include <set>
 
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <unistd.h>
@@ -45,6 +46,13 @@ Result<void> link_or_copy(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+// A temporary name beside `path` that no other thread or process uses at the same time (two
+// preparers fetching one blob must not write into one file, nor rename it from each other).
+fs::path temp_beside(const fs::path& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  return path.string() + ".part-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
 }  // namespace
 
 Result<fs::path> BlobCache::get(std::string_view hash, std::uint64_t size, bool executable, bool& fetched) {
@@ -58,7 +66,7 @@ Result<fs::path> BlobCache::get(std::string_view hash, std::uint64_t size, bool 
   fs::create_directories(plain.parent_path(), ec);
   if (ec) return fail(Errc::io, "cannot create the blob cache folder " + plain.parent_path().string() + ": " + ec.message());
   if (!fs::is_regular_file(plain, ec)) {
-    const fs::path tmp = plain.string() + ".part-" + std::to_string(getpid());
+    const fs::path tmp = temp_beside(plain);
     if (auto got = storage_.get_file(*key, tmp); !got) return std::unexpected(got.error());
     if (fs::file_size(tmp, ec) != size) {
       fs::remove(tmp, ec);
@@ -70,7 +78,7 @@ Result<fs::path> BlobCache::get(std::string_view hash, std::uint64_t size, bool 
     fetched = true;
   }
   if (!executable) return plain;
-  const fs::path tmp = wanted.string() + ".part-" + std::to_string(getpid());
+  const fs::path tmp = temp_beside(wanted);
   fs::copy_file(plain, tmp, fs::copy_options::overwrite_existing, ec);
   if (!ec) fs::permissions(tmp, fs::perms(0755), ec);
   if (!ec) fs::rename(tmp, wanted, ec);

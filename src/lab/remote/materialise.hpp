@@ -23,8 +23,9 @@ struct MaterialiseStats {
 
 // The cache of project blobs under `cache_dir`: "<cache_dir>/blobs/<2 hex>/<hash>" (mode
 // 0644) and "<hash>.x" (0755) for executables. Cached files are never modified; a blob is
-// downloaded at most once. Not safe for two processes filling one cache at once beyond
-// what atomic renames give (a blob may then be fetched twice, never half-written).
+// downloaded at most once by one caller; callers on several threads (or processes) sharing
+// the cache may each fetch a blob they both miss, into their own temporary file, and the
+// atomic rename keeps the cached file whole. Thread-safe.
 class BlobCache {
  public:
   BlobCache(storage::Storage& storage, std::filesystem::path cache_dir)

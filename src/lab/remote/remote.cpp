@@ -27,10 +27,10 @@ constexpr std::chrono::milliseconds kRetryPause{1000};
 // longest the proxy goes without a fresh snapshot.
 constexpr std::chrono::milliseconds kPoolCheck{2000};
 constexpr std::chrono::milliseconds kPoolRefresh{15000};
-// Tasks prepared at once. More than one lets a task whose environment takes minutes to build
-// not hold up the tasks behind it, but the remote's tests showed a race in cancel-while-queued
-// with several; until that is understood, one at a time.
-constexpr int kPreparers = 1;
+// Tasks prepared at once: a task whose environment takes minutes to build does not hold up
+// the tasks behind it, and a burst of submissions is materialised in parallel. (Preparers
+// share the blob cache, whose temporary files are therefore per call: materialise.hpp.)
+constexpr int kPreparers = 4;
 
 transport::Options transport_options(const config::RemoteConfig& c, const std::function<void(std::string_view)>& log) {
   transport::Options o = transport::options_from_config(c.transport, c.storage, c.database.path, "is `lab proxy` running?");

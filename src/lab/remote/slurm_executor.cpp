@@ -30,7 +30,10 @@ SlurmExecutor::SlurmExecutor(const ExecutorContext& ctx, std::unique_ptr<ledger:
 
 SlurmExecutor::~SlurmExecutor() { stop(); }
 
-void SlurmExecutor::start() { watcher_ = std::thread([this] { watch(); }); }
+void SlurmExecutor::start() {
+  watcher_ = std::thread([this] { watch(); });
+  for (int i = 0; i < std::max(1, cfg_.sbatch_parallel); ++i) submitters_.emplace_back([this] { submit_loop(); });
+}
 
 Result<void> SlurmExecutor::submit(const ExecTask& task) {
   std::lock_guard lock(mu_);
@@ -53,12 +56,17 @@ Result<void> SlurmExecutor::submit(const ExecTask& task) {
   } else {
     job.job_name = slurm::job_name_for("lab", task.task_id, task.attempt);
   }
-  db_put(job);
+  db_put(job);  // before sbatch: a restart then knows the job may exist (never two)
   auto [it, _] = jobs_.emplace(task.task_id, std::move(job));
   queued_locked(it->second, it->second.job_id.empty() ? "handing the task to Slurm"
                                                       : "waiting in Slurm as job " + it->second.job_id);
-  wake_ = true;
-  cv_.notify_all();
+  if (it->second.job_id.empty()) {
+    to_submit_.push_back(task.task_id);
+    submit_cv_.notify_one();
+  } else {
+    wake_ = true;
+    cv_.notify_all();
+  }
   return {};
 }
 
@@ -111,24 +119,38 @@ void SlurmExecutor::stop() {
     stopped_ = true;
   }
   cv_.notify_all();
+  submit_cv_.notify_all();
+  for (auto& t : submitters_)
+    if (t.joinable()) t.join();
   if (watcher_.joinable()) watcher_.join();
 }
 
+std::chrono::steady_clock::time_point SlurmExecutor::next_poll_locked() const {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [_, job] : jobs_)
+    if (!job.job_id.empty() && !job.started && now - job.submitted_at < kFastPollWindow)
+      return now + std::chrono::milliseconds(std::max(50, cfg_.first_poll_ms));
+  return now + std::chrono::milliseconds(std::max(50, cfg_.poll_interval_ms));
+}
+
 void SlurmExecutor::watch() {
-  const auto interval = std::chrono::milliseconds(std::max(50, cfg_.poll_interval_ms));
   std::unique_lock lock(mu_);
+  next_poll_ = next_poll_locked();
   while (!stopped_) {
-    cv_.wait_for(lock, interval, [this] { return stopped_ || wake_; });
-    if (stopped_) break;
+    // Submit threads move next_poll_ earlier (and notify) when a job gets its id.
+    if (!wake_ && std::chrono::steady_clock::now() < next_poll_) {
+      cv_.wait_until(lock, next_poll_);
+      continue;
+    }
     wake_ = false;
     lock.unlock();
     poll_once();
     lock.lock();
+    next_poll_ = next_poll_locked();
   }
 }
 
 void SlurmExecutor::poll_once() {
-  submit_waiting();
   cancel_waiting();
   std::vector<std::string> ids;
   {

@@ -2,11 +2,13 @@
 // slurm_executor.cpp (the Executor calls and the watch loop), slurm_executor_job.cpp (one
 // job: submission, state changes, logs, the end), slurm_pool.cpp (sinfo for the admin page).
 //
-// Threads: the Executor methods run on the caller's thread; one watch thread runs sbatch,
-// squeue and the final-state queries. `mu_` guards `jobs_` and every sink call for a job
-// that is in `jobs_`, so each task's events reach the sink in order. Slurm commands run
-// without `mu_` held; a job being finished is taken out of `jobs_` first, so only the watch
-// thread touches it then.
+// Threads: the Executor methods run on the caller's thread; `sbatch_parallel` submit
+// threads run sbatch (one job each at a time, oldest task first); one watch thread runs
+// squeue, scancel and the final-state queries. `mu_` guards `jobs_` and every sink call for
+// a job that is in `jobs_`, so each task's events reach the sink in order: a job's id is set
+// and announced under `mu_` by its submit thread, and the watch thread looks only at jobs
+// that have an id. Slurm commands run without `mu_` held; a job being finished is taken out
+// of `jobs_` first, so only the watch thread touches it then.
 #pragma once
 
 #include "slurm_jobs.hpp"
@@ -16,7 +18,9 @@
 #include <lab/slurm/client.hpp>
 #include <lab/slurm/log_follower.hpp>
 
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,13 +31,18 @@
 
 namespace lab::remote {
 
+// How long after an sbatch answered squeue is asked every first_poll_ms: on a cluster with
+// room, a job starts within about a second (Slurm's scheduling cycle).
+inline constexpr std::chrono::milliseconds kFastPollWindow{3000};
+
 // One task handed to Slurm.
 struct SlurmJob {
   ExecTask task;
   std::string job_name;
   std::string job_id;                 // empty until sbatch answered
   bool uncertain = false;             // an earlier sbatch may have gone through: look it up first
-  bool submitting = false;            // the watch thread is running sbatch for it now
+  bool submitting = false;            // a submit thread is running sbatch for it now
+  std::chrono::steady_clock::time_point submitted_at{};  // when sbatch answered (fast polls after it)
   bool started = false;               // `started` was reported
   bool cancel_requested = false;
   bool scancel_sent = false;
@@ -59,11 +68,17 @@ class SlurmExecutor final : public Executor {
   std::vector<PoolEntry> pool() override;
 
  private:
-  // The watch loop: wakes every poll interval, or at once for a new submission or cancel.
+  // The watch loop: polls every poll interval, every first_poll_ms while a job submitted in
+  // the last kFastPollWindow has not started, and at once for an adoption or a cancel.
   void watch();
   void poll_once();
-  // Submits the jobs that have no job id yet (sbatch, outside mu_).
-  void submit_waiting();
+  // When the next poll is due, from now (under mu_).
+  std::chrono::steady_clock::time_point next_poll_locked() const;
+  // One submit thread: takes the oldest task waiting for sbatch and submits it (outside mu_).
+  void submit_loop();
+  // Applies sbatch's answer for task `task_id` (under mu_); false when the submission should
+  // be tried again after the controller's backoff.
+  bool submitted_locked(const std::string& task_id, const Result<slurm::Submission>& r);
   // Applies squeue's view of one job (under mu_); true when the job reached its end.
   bool apply_locked(SlurmJob& job, const slurm::JobStatus& st);
   // Hands on new whole lines of the output and metrics files; `final` also hands on a last
@@ -99,9 +114,14 @@ class SlurmExecutor final : public Executor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, SlurmJob> jobs_;  // guarded by mu_, by task id
+  std::deque<std::string> to_submit_;     // guarded by mu_: task ids waiting for sbatch, oldest first
+  std::int64_t submit_retry_ms_ = 0;      // guarded by mu_: steady ms (clock_) before which no sbatch is tried
+  std::chrono::steady_clock::time_point next_poll_{};  // guarded by mu_: when the watch thread polls next
   bool stopped_ = false;                  // guarded by mu_
-  bool wake_ = false;                     // guarded by mu_
+  bool wake_ = false;                     // guarded by mu_: poll at once
+  std::condition_variable submit_cv_;     // a task to submit, or stop
   std::thread watcher_;
+  std::vector<std::thread> submitters_;
 
   std::mutex pool_mu_;
   std::vector<PoolEntry> pool_cache_;     // guarded by pool_mu_

@@ -6,6 +6,7 @@
 
 #include "../worker/results.hpp"
 
+#include <lab/config/units.hpp>
 #include <lab/sys/clock.hpp>
 
 #include <algorithm>
@@ -91,65 +92,85 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   return r;
 }
 
-void SlurmExecutor::submit_waiting() {
-  struct Todo {
-    std::string task_id;
-    slurm::JobRequest request;
-    fs::path script;
-    bool uncertain;
-  };
-  std::vector<Todo> todo;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, job] : jobs_) {
-      if (!job.job_id.empty() || job.submitting) continue;
-      job.submitting = true;
-      todo.push_back({id, request_for(job), job_file(job, "job.sh"), job.uncertain});
+void SlurmExecutor::submit_loop() {
+  // While the controller is down (backoff), look again at this pace for the retry time.
+  const auto recheck = std::chrono::milliseconds(std::max(50, cfg_.poll_interval_ms));
+  std::unique_lock lock(mu_);
+  while (!stopped_) {
+    if (to_submit_.empty() || clock_.steady_ms() < submit_retry_ms_) {
+      if (to_submit_.empty()) submit_cv_.wait(lock);
+      else submit_cv_.wait_for(lock, recheck);
+      continue;
     }
-  }
-  for (auto& t : todo) {
-    std::error_code ec;
-    fs::create_directories(t.script.parent_path(), ec);
-    auto r = client_.submit(t.request, t.script, t.uncertain);
-    std::lock_guard lock(mu_);
-    auto it = jobs_.find(t.task_id);
-    if (it == jobs_.end()) continue;
+    const std::string task_id = std::move(to_submit_.front());
+    to_submit_.pop_front();
+    auto it = jobs_.find(task_id);
+    if (it == jobs_.end() || !it->second.job_id.empty() || it->second.submitting) continue;  // cancelled, or done
     SlurmJob& job = it->second;
-    job.submitting = false;
-    if (r && r->outcome != slurm::Submission::Outcome::refused) {
-      job.job_id = r->job_id;
-      job.uncertain = false;
-      db_put(job);
-      say("task " + t.task_id + " is Slurm job " + job.job_id +
-          (r->outcome == slurm::Submission::Outcome::adopted ? " (found again after an uncertain sbatch)" : ""));
-      queued_locked(job, "submitted to Slurm as job " + job.job_id + "; waiting for the scheduler");
-      continue;
+    job.submitting = true;
+    const slurm::JobRequest request = request_for(job);
+    const fs::path script = job_file(job, "job.sh");
+    const bool uncertain = job.uncertain;
+    lock.unlock();
+    std::error_code ec;
+    fs::create_directories(script.parent_path(), ec);
+    auto r = client_.submit(request, script, uncertain);
+    lock.lock();
+    if (!submitted_locked(task_id, r)) {
+      // The controller does not answer: this task goes first again once backoff allows.
+      to_submit_.push_front(task_id);
+      submit_retry_ms_ = std::max(client_.backoff().next_try_ms(), clock_.steady_ms() + recheck.count());
     }
-    if (r && r->refusal.scheduler_down) {
-      queued_locked(job, std::string(slurm::kSchedulerDown));
-      continue;
-    }
-    if (r) {
-      // Refused: the student's words first, Slurm's own text kept beside them.
-      const std::string why = r->refusal.plain + " (Slurm said: " + r->refusal.raw + ")";
-      const int attempt = job.task.attempt;
-      jobs_.erase(it);
-      db_remove(t.task_id);
-      end_unrun_locked(t.task_id, attempt, ExecOutcome::Status::failed, "Slurm refused the job: " + why);
-      continue;
-    }
-    if (r.error().code == Errc::invalid_argument || r.error().code == Errc::io || r.error().code == Errc::not_found) {
-      const int attempt = job.task.attempt;
-      jobs_.erase(it);
-      db_remove(t.task_id);
-      end_unrun_locked(t.task_id, attempt, ExecOutcome::Status::failed, "cannot submit to Slurm: " + r.error().message);
-      continue;
-    }
-    // Timed out or no answer: it may have reached Slurm; look it up by name next time.
-    job.uncertain = true;
-    say("sbatch for task " + t.task_id + " failed (will retry): " + r.error().message);
-    queued_locked(job, std::string(slurm::kSchedulerDown));
   }
+}
+
+bool SlurmExecutor::submitted_locked(const std::string& task_id, const Result<slurm::Submission>& r) {
+  auto it = jobs_.find(task_id);
+  if (it == jobs_.end()) return true;
+  SlurmJob& job = it->second;
+  job.submitting = false;
+  if (stopped_) return true;
+  if (r && r->outcome != slurm::Submission::Outcome::refused) {
+    job.job_id = r->job_id;
+    job.uncertain = false;
+    job.submitted_at = std::chrono::steady_clock::now();
+    db_put(job);
+    say("task " + task_id + " is Slurm job " + job.job_id +
+        (r->outcome == slurm::Submission::Outcome::adopted ? " (found again after an uncertain sbatch)" : ""));
+    queued_locked(job, "submitted to Slurm as job " + job.job_id + "; waiting for the scheduler");
+    // The first look comes soon: a job on a cluster with room starts within about a second.
+    const auto soon = job.submitted_at + std::chrono::milliseconds(std::max(50, cfg_.first_poll_ms));
+    if (soon < next_poll_) {
+      next_poll_ = soon;
+      cv_.notify_all();
+    }
+    return true;
+  }
+  if (r && r->refusal.scheduler_down) {
+    queued_locked(job, std::string(slurm::kSchedulerDown));
+    return false;
+  }
+  if (r) {
+    // Refused: the student's words first, Slurm's own text kept beside them.
+    const std::string why = r->refusal.plain + " (Slurm said: " + r->refusal.raw + ")";
+    const int attempt = job.task.attempt;
+    jobs_.erase(it);
+    db_remove(task_id);
+    end_unrun_locked(task_id, attempt, ExecOutcome::Status::failed, "Slurm refused the job: " + why);
+    return true;
+  }
+  if (r.error().code == Errc::invalid_argument || r.error().code == Errc::io || r.error().code == Errc::not_found) {
+    const int attempt = job.task.attempt;
+    jobs_.erase(it);
+    db_remove(task_id);
+    end_unrun_locked(task_id, attempt, ExecOutcome::Status::failed, "cannot submit to Slurm: " + r.error().message);
+    return true;
+  }
+  // Timed out or no answer: it may have reached Slurm; look it up by name next time.
+  job.uncertain = true;
+  say("sbatch for task " + task_id + " failed (will retry): " + r.error().message);
+  queued_locked(job, std::string(slurm::kSchedulerDown));
+  return false;
 }
 
 void SlurmExecutor::cancel_waiting() {
@@ -273,6 +294,10 @@ void SlurmExecutor::finish(SlurmJob job, std::optional<slurm::JobStatus> seen) {
     o.reason = job.cancel_requested ? "cancelled" : "cancelled on the cluster (Slurm says: " + st.raw_state + ")";
   } else if (st.state == S::unknown) {
     o.reason = "Slurm no longer knows job " + job.job_id + "; its end could not be read";
+  } else if (st.state == S::timeout) {
+    // Worded as the workers word their own time limit.
+    o.reason = (job.task.time_limit_s > 0 ? "time limit " + config::format_duration(job.task.time_limit_s) : std::string("time limit")) +
+               " reached: Slurm stopped job " + job.job_id;
   } else {
     o.reason = slurm::describe_state(st.state);
     if (st.state == S::failed && o.exit_code) o.reason += " (exit code " + std::to_string(*o.exit_code) + ")";

@@ -6,6 +6,9 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+#include <thread>
+
 using namespace lab;
 using namespace lab::remote;
 using namespace lab::remote::testing;
@@ -90,4 +93,31 @@ TEST_CASE("materialise: a manifest path that climbs out of the folder is refused
   auto r = materialise(*s.st, cache, key, s.dir / "tasks" / "t");
   REQUIRE_FALSE(r);
   CHECK_FALSE(fs::exists(s.dir / "tasks" / "evil.txt"));
+}
+
+TEST_CASE("materialise: several threads building tasks from one snapshot into one cold cache all succeed") {
+  // The remote's preparers share one cache: a blob that two of them miss at once is fetched
+  // by both, each into its own temporary file (one shared name made a task fail at random).
+  Setup s("parallel");
+  const std::string key = upload_project(*s.st, s.dir / "project");
+  for (int round = 0; round < 20; ++round) {
+    BlobCache cache(*s.st, s.dir / ("cache-" + std::to_string(round)));
+    std::vector<std::string> errors(8);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+      threads.emplace_back([&, i] {
+        auto r = materialise(*s.st, cache, key, s.dir / "tasks" / ("t-" + std::to_string(round) + "-" + std::to_string(i)));
+        if (!r) errors[i] = r.error().message;
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) CHECK_MESSAGE(e.empty(), e);
+    for (int i = 0; i < 8; ++i) {
+      const fs::path task = s.dir / "tasks" / ("t-" + std::to_string(round) + "-" + std::to_string(i));
+      std::ifstream in(task / "run.sh");
+      CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "#!/bin/sh\necho run\n");
+    }
+    // No temporary file is left in the cache.
+    for (const auto& e : fs::recursive_directory_iterator(s.dir / ("cache-" + std::to_string(round))))
+      CHECK(e.path().filename().string().find(".part-") == std::string::npos);
+  }
 }

@@ -9,7 +9,11 @@
 #include <lab/storage/storage.hpp>
 #include <lab/sys/clock.hpp>
 
+#include <lab/util/strings.hpp>
+
 #include <fstream>
+#include <set>
+#include <thread>
 
 using namespace lab;
 using namespace lab::remote;
@@ -213,9 +217,12 @@ TEST_CASE("slurm executor: a task with datasets gets LAB_DATASETS_DIR; its linke
 
 TEST_CASE("slurm executor: every poll asks squeue once for all jobs") {
   Slurm s("slurm-one-squeue");
-  int next = 50;
-  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
-    return CommandOutput{0, std::to_string(next++) + "\n", ""};
+  // Job ids by task (several sbatch run at once, in no fixed order): a 50, b 51, c 52.
+  s.runner->on("sbatch", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    const std::string script = argv.back();
+    for (const auto& [task, id] : {std::pair{"/a/", "50"}, {"/b/", "51"}, {"/c/", "52"}})
+      if (script.find(task) != std::string::npos) return CommandOutput{0, std::string(id) + "\n", ""};
+    return fail(Errc::invalid_argument, "unexpected script " + script);
   });
   std::mutex mu;
   std::vector<std::string> asked;
@@ -376,4 +383,82 @@ TEST_CASE("slurm executor: a job missing from squeue's answer but alive in scont
   }
   REQUIRE(eventually([&] { return s.sink.has("finished m 1 completed"); }));
   CHECK(s.runner->count("sbatch") == 1);
+}
+
+TEST_CASE("slurm executor: sbatch_parallel sbatch commands run at once, never more; each task's events stay in order") {
+  Slurm s("slurm-parallel");
+  s.executor->stop();
+  s.executor.reset();
+  s.config.executor.sbatch_parallel = 3;
+  std::mutex mu;
+  int running = 0, most = 0, next = 100;  // guarded by mu
+  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
+    {
+      std::lock_guard lock(mu);
+      most = std::max(most, ++running);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // a slow controller
+    std::lock_guard lock(mu);
+    --running;
+    return CommandOutput{0, std::to_string(next++) + "\n", ""};
+  });
+  // Every job asked about waits in Slurm's queue.
+  s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    std::string out;
+    for (const auto& a : argv)
+      if (a.rfind("--jobs=", 0) == 0)
+        for (const auto& id : lab::util::split(a.substr(7), ','))
+          out += id + "|PENDING|None|0|0:00|x|\n";
+    return CommandOutput{0, out, ""};
+  });
+  s.start();
+  const std::vector<std::string> ids = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& id : ids) REQUIRE(s.executor->submit(s.task(id)));
+  REQUIRE(eventually([&] { return s.runner->count("sbatch") == 7 && s.sink.has("queued p7 1 submitted to Slurm"); }));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  {
+    std::lock_guard lock(mu);
+    CHECK(most == 3);
+  }
+  CHECK(took < std::chrono::milliseconds(7 * 150));  // faster than one at a time
+  // Each task: "handing the task to Slurm" first, then its own job id; nobody's twice.
+  for (const auto& id : ids) {
+    std::vector<std::string> mine;
+    for (const auto& l : s.sink.lines())
+      if (l.rfind("queued " + id + " ", 0) == 0) mine.push_back(l);
+    REQUIRE(mine.size() >= 2);  // then what squeue says
+    CHECK(mine[0] == "queued " + id + " 1 handing the task to Slurm");
+    CHECK(mine[1].rfind("queued " + id + " 1 submitted to Slurm as job ", 0) == 0);
+  }
+  std::set<std::string> jobs;
+  for (const auto& l : s.sink.lines())
+    if (auto at = l.find("as job "); at != std::string::npos) jobs.insert(l.substr(at));
+  CHECK(jobs.size() == ids.size());
+}
+
+TEST_CASE("slurm executor: the first squeue comes first_poll_ms after sbatch, then the normal interval") {
+  Slurm s("slurm-first-poll");
+  s.executor->stop();
+  s.executor.reset();
+  s.config.executor.poll_interval_ms = 5000;
+  s.config.executor.first_poll_ms = 100;
+  s.runner->reply("sbatch", 0, "61\n");
+  std::atomic<bool> running{false};
+  s.runner->on("squeue", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
+    return CommandOutput{0, running ? "61|RUNNING|None|0|0:01|lab-f-1|\n" : "61|PENDING|None|0|0:00|lab-f-1|\n", ""};
+  });
+  s.start();
+  REQUIRE(s.executor->submit(s.task("f")));
+  REQUIRE(eventually([&] { return s.sink.has("queued f 1 submitted to Slurm as job 61"); }));
+  // Slurm starts the job a moment later: seen within a few fast polls, not after 5 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  running = true;
+  REQUIRE(eventually([&] { return s.sink.has("started f 1 61"); }, std::chrono::milliseconds(1500)));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1000));
+  // Started: back to the normal interval.
+  const int before = s.runner->count("squeue");
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  CHECK(s.runner->count("squeue") - before <= 1);
 }
