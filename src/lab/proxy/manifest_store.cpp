@@ -1,6 +1,7 @@
 #include "manifest_store.hpp"
 
 #include "blob_lookup.hpp"
+#include "http.hpp"
 #include "storage_util.hpp"
 
 #include <lab/ledger/blobs.hpp>
@@ -16,6 +17,17 @@ Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, c
   if (!still) return still;
   if (auto r = ledger::touch_blobs(db, wanted, ctx.now_ms()); !r) return std::unexpected(r.error());
   return still;
+}
+
+bool refuse_missing(httplib::Response& res, const std::vector<std::string>& missing, std::string_view what) {
+  if (missing.empty()) return false;
+  send_json(res, 409,
+            {{"error",
+              {{"code", "conflict"},
+               {"message", std::to_string(missing.size()) + " file(s) of " + std::string(what) +
+                               " were not uploaded; upload the missing blobs and try again"}}},
+             {"missing", missing}});
+  return true;
 }
 
 CanonicalManifest canonical(const files::Manifest& m) {

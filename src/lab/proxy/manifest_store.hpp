@@ -9,7 +9,12 @@
 #include <lab/ledger/db.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace httplib {
+struct Response;
+}
 
 namespace lab::proxy {
 
@@ -17,6 +22,11 @@ namespace lab::proxy {
 // storage (a blob found there is added to the index). Touches every listed blob's
 // last-used time. Storage failures are errors, never "missing".
 Result<std::vector<std::string>> missing_content(Context& ctx, ledger::Db& db, const files::Manifest& m);
+
+// When `missing` (from missing_content) is not empty, answers 409 with the error body of
+// docs/api.md saying how many files of `what` ("the manifest", "the dataset") were not
+// uploaded, plus {"missing": [hashes]}, and returns true.
+bool refuse_missing(httplib::Response& res, const std::vector<std::string>& missing, std::string_view what);
 
 // A manifest in its canonical JSON and the hash that names it (the snapshot id).
 struct CanonicalManifest {

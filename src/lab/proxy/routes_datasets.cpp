@@ -47,15 +47,7 @@ void do_sync(Context& ctx, const httplib::Request& req, httplib::Response& res, 
     return send_error(res, 400, "invalid_argument", "dataset \"" + *name + "\" has no files; a dataset needs at least one");
   auto missing = missing_content(ctx, **db, *manifest);
   if (!missing) return send_error(res, missing.error());
-  if (!missing->empty()) {
-    send_json(res, 409,
-              {{"error",
-                {{"code", "conflict"},
-                 {"message", std::to_string(missing->size()) +
-                                 " file(s) of the dataset were not uploaded; upload the missing blobs and try again"}}},
-               {"missing", *missing}});
-    return;
-  }
+  if (refuse_missing(res, *missing, "the dataset")) return;
   const CanonicalManifest c = canonical(*manifest);
   auto prefix = storage::layout::dataset_prefix(c.hash);
   if (!prefix) return send_error(res, prefix.error());

@@ -87,15 +87,7 @@ void do_snapshot(Context& ctx, const httplib::Request& req, httplib::Response& r
   if (!manifest) return send_error(res, 400, "invalid_argument", "field 'manifest': " + manifest.error().message);
   auto missing = missing_content(ctx, **db, *manifest);
   if (!missing) return send_error(res, missing.error());
-  if (!missing->empty()) {
-    send_json(res, 409,
-              {{"error",
-                {{"code", "conflict"},
-                 {"message", std::to_string(missing->size()) +
-                                 " file(s) of the manifest were not uploaded; upload the missing blobs and try again"}}},
-               {"missing", *missing}});
-    return;
-  }
+  if (refuse_missing(res, *missing, "the manifest")) return;
   const CanonicalManifest c = canonical(*manifest);
   auto key = storage::layout::manifest_key(c.hash);
   if (!key) return send_error(res, key.error());

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,13 @@ class Core final : public ExecutorSink {
   // `refresh` has passed since the last one. Called by the remote's pool thread.
   void announce_pool(std::chrono::milliseconds refresh);  // core_feeds.cpp
 
+  // Removes the folders under [paths] tasks_dir of tasks that have ended: their results are in
+  // storage and their log with the proxy. A folder goes at the second sweep that finds its task
+  // ended, so an executor still finishing up is never raced; folders of tasks this ledger does
+  // not know, or that are still active, are left alone. Called by the remote's pool thread
+  // (core_sweep.cpp).
+  void sweep_folders();
+
  private:
   // Runs `body` in one transaction on the shared connection, then wakes the outbox. Failures
   // are logged (the sink cannot report them) and returned.
@@ -130,6 +138,9 @@ class Core final : public ExecutorSink {
   std::mutex pool_mu_;                      // held by announce_pool
   std::vector<proto::PoolSlot> last_pool_;  // guarded by pool_mu_: the last snapshot sent
   std::int64_t last_pool_ms_ = 0;           // guarded by pool_mu_: when it was sent (0 = never)
+
+  std::set<std::string> ended_seen_;   // sweep_folders only: ended tasks found by the last sweep
+  std::set<std::string> unremovable_;  // sweep_folders only: folders that could not be removed (said once)
 
   std::mutex flow_mu_;
   std::mutex db_mu_;

@@ -27,6 +27,8 @@ constexpr std::chrono::milliseconds kRetryPause{1000};
 // longest the proxy goes without a fresh snapshot.
 constexpr std::chrono::milliseconds kPoolCheck{2000};
 constexpr std::chrono::milliseconds kPoolRefresh{15000};
+// How often the folders of ended tasks are looked for (each goes at its second sweep).
+constexpr std::chrono::milliseconds kSweepEvery{30000};
 // Tasks prepared at once: a task whose environment takes minutes to build does not hold up
 // the tasks behind it, and a burst of submissions is materialised in parallel. (Preparers
 // share the blob cache, whose temporary files are therefore per call: materialise.hpp.)
@@ -148,12 +150,18 @@ class RemoteImpl final : public Remote {
     }
   }
 
-  // The admin page's compute pool: a snapshot to the proxy when it changes (docs/messages.md).
+  // The admin page's compute pool: a snapshot to the proxy when it changes (docs/messages.md);
+  // and, less often, the folders of ended tasks removed.
   void pool_loop() {
     std::unique_lock lock(mu_);
+    auto next_sweep = std::chrono::steady_clock::now();
     while (!stopping_) {
       lock.unlock();
       core_->announce_pool(kPoolRefresh);
+      if (std::chrono::steady_clock::now() >= next_sweep) {
+        core_->sweep_folders();
+        next_sweep = std::chrono::steady_clock::now() + kSweepEvery;
+      }
       lock.lock();
       cv_.wait_for(lock, kPoolCheck, [&] { return stopping_; });
     }

@@ -148,3 +148,30 @@ TEST_CASE("remote: datasets that do not add up, or are missing from storage, fai
   CHECK(t.state_reason.find("upload it again with `lab data sync`") != std::string::npos);
   CHECK(s.executor.tasks.empty());
 }
+
+TEST_CASE("remote: the folder of an ended task goes at the second sweep; active and unknown ones stay") {
+  Setup s("slurm");
+  s.submit("t-261201-0111", {}, {});
+  s.submit("t-261201-0112", {}, {});
+  REQUIRE(s.executor.tasks.size() == 2);
+  const fs::path ended = s.executor.tasks[0].folder, active = s.executor.tasks[1].folder;
+  const fs::path stranger = fs::path(s.config.paths.tasks_dir) / "not-a-task";
+  fs::create_directories(stranger);
+  fs::create_directories(ended / "outputs" / "locked");
+  fs::permissions(ended / "outputs", fs::perms::owner_read | fs::perms::owner_exec);  // as a job may leave it
+  ExecOutcome done;
+  done.status = ExecOutcome::Status::completed;
+  done.exit_code = 0;
+  s.core->queued("t-261201-0111", 1, "queued: next in line");  // what an executor says first
+  s.core->finished("t-261201-0111", 1, done);
+  REQUIRE(s.task("t-261201-0111").state == ledger::TaskState::completed);
+
+  s.core->sweep_folders();  // first sight of the end: the executor may still be finishing up
+  CHECK(fs::exists(ended / "train.py"));
+  s.core->sweep_folders();
+  CHECK_FALSE(fs::exists(ended));
+  CHECK(fs::exists(active / "train.py"));
+  CHECK(fs::exists(stranger));
+  s.core->sweep_folders();
+  CHECK(fs::exists(active / "train.py"));
+}
