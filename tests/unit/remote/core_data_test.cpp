@@ -66,10 +66,7 @@ struct Setup {
     core->set_executor(&executor);
     // The dataset, stored as `lab data sync` leaves it.
     put_text(dir / "cifar" / "labels.txt", "cat\ndog\n");
-    const std::string manifest_key = upload_project(*st, dir / "cifar");
-    const fs::path local_manifest = dir / "cifar.manifest.json";
-    hash = fs::path(manifest_key).stem().string();
-    REQUIRE(st->put_file(storage::layout::dataset_prefix(hash).value() + "manifest.json", local_manifest));
+    hash = upload_dataset(*st, dir / "cifar");
   }
   ~Setup() {
     core.reset();

@@ -17,26 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Puts `folder` into storage as a dataset (the way `lab data sync` leaves it): blobs at the
-// project blob keys, the manifest at datasets/<manifest hash>/manifest.json. Returns the hash.
-std::string upload_dataset(storage::Storage& st, const fs::path& folder, const std::string& skip_blob = "") {
-  files::ScanOptions o;
-  o.use_stat_cache = false;
-  o.git_excludes = false;
-  auto m = files::scan(folder, o);
-  REQUIRE_MESSAGE(m, (m ? std::string() : m.error().message));
-  for (const auto& e : m->entries) {
-    if (e.kind != files::EntryKind::file || e.path == skip_blob) continue;
-    REQUIRE(st.put_file(storage::layout::blob_key(e.hash.hex()).value(), folder / e.path));
-  }
-  const std::string json = files::to_json(*m);
-  const std::string hash = files::Hash128::of(json).hex();
-  const auto tmp = folder.parent_path() / (folder.filename().string() + ".manifest.json");
-  put_text(tmp, json);
-  REQUIRE(st.put_file(storage::layout::dataset_prefix(hash).value() + "manifest.json", tmp));
-  return hash;
-}
-
 ino_t inode(const fs::path& p) {
   struct stat s {};
   REQUIRE(::stat(p.c_str(), &s) == 0);

@@ -42,4 +42,14 @@ inline std::string upload_project(storage::Storage& st, const std::filesystem::p
   return key;
 }
 
+// Puts `folder` into storage as a dataset (the way `lab data sync` leaves it): blobs at the
+// project blob keys, the manifest at datasets/<manifest hash>/manifest.json. Returns the hash.
+inline std::string upload_dataset(storage::Storage& st, const std::filesystem::path& folder,
+                                  const std::string& skip_blob = "") {
+  const std::string hash = std::filesystem::path(upload_project(st, folder, skip_blob)).stem().string();
+  const auto local_manifest = folder.parent_path() / (folder.filename().string() + ".manifest.json");
+  REQUIRE(st.put_file(storage::layout::dataset_prefix(hash).value() + "manifest.json", local_manifest));
+  return hash;
+}
+
 }  // namespace lab::remote::testing

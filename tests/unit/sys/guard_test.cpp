@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 #include <lab/sys/process.hpp>
 
+#include "alive.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 
 using namespace lab;
 using namespace lab::sys;
+using lab::sys::testing::alive;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -24,15 +27,6 @@ ProcessSpec guarded(const std::string& script) {
   spec.argv = {"/bin/sh", "-c", script};
   spec.guard = LAB_BINARY;
   return spec;
-}
-
-// Running, and not a zombie waiting for a reaper.
-bool alive(pid_t pid) {
-  if (::kill(pid, 0) != 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), {});
-  auto close = all.rfind(')');
-  return close != std::string::npos && close + 2 < all.size() && all[close + 2] != 'Z';
 }
 
 pid_t read_pid(const fs::path& file) {

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 #include <lab/sys/process.hpp>
 
+#include "alive.hpp"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 
 using namespace lab;
 using namespace lab::sys;
+using lab::sys::testing::alive;
 using namespace std::chrono_literals;
 
 namespace {
@@ -34,15 +37,6 @@ struct Captured {
 };
 
 ProcessSpec sh(const std::string& script) { return ProcessSpec{{"/bin/sh", "-c", script}, {}, {}, false, {}, {}, {}}; }
-
-// Running, and not a zombie waiting for a reaper (PID 1 here may never reap it).
-bool alive(pid_t pid) {
-  if (::kill(pid, 0) != 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), {});
-  auto close = all.rfind(')');
-  return close != std::string::npos && close + 2 < all.size() && all[close + 2] != 'Z';
-}
 
 }  // namespace
 
