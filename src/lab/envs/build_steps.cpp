@@ -1,4 +1,5 @@
 #include "build_steps.hpp"
+#include "uv_lock.hpp"
 
 #include <lab/sys/process.hpp>
 #include <lab/util/strings.hpp>
@@ -185,11 +186,13 @@ Result<std::string> install(const EnvKey& key, const BuilderOptions& o, const In
       return std::string("uv");
     }
 
-  // uv.lock without uv: pip cannot read the lock, so fail plainly rather than guess.
-  if (key.source == Source::uv_lock)
-    return fail(Errc::unsupported, "this project pins its packages with uv.lock, but uv is not installed on the cluster "
-                                   "(looked for '" + o.uv + "'); add a requirements.txt (`uv export --format requirements-txt`) "
-                                   "or ask the course staff to install uv");
+  // uv.lock without uv: pip installs the project's dependencies with every version the lock's.
+  if (key.source == Source::uv_lock) {
+    if (log) log("lab: uv is not installed here (looked for '" + o.uv + "'); installing uv.lock's versions with pip");
+    auto pins = read_uv_lock(inputs / "uv.lock");
+    if (!pins) return std::unexpected(pins.error());
+    if (auto r = write_pip_pins(*pins, inputs); !r) return std::unexpected(r.error());
+  }
 
   std::vector<std::string> venv = {python.program, "-m", "venv"};
   // Nothing to install (only a Python version asked for): keep the cluster's packages visible.
@@ -203,6 +206,9 @@ Result<std::string> install(const EnvKey& key, const BuilderOptions& o, const In
   bool any = !wheels.empty();
   if (key.source == Source::requirements || key.source == Source::guessed) {
     pip.insert(pip.end(), {"-r", key.source == Source::guessed ? "requirements.txt" : key.files.front().path});
+    any = true;
+  } else if (key.source == Source::uv_lock) {
+    pip.insert(pip.end(), {"-r", "requirements.txt", "-c", "constraints.txt"});
     any = true;
   }
   pip.insert(pip.end(), wheels.begin(), wheels.end());

@@ -294,7 +294,9 @@ TEST_CASE("remote: cancel reaches a queued task at once and a running one throug
 TEST_CASE("remote: after a restart a running task keeps its worker and a queued one is queued again") {
   Cluster c("restart");
   const std::string second = "t-261130-0002";
+  // One after the other: several preparers may finish two tasks in either order.
   c.submit(kTask);
+  c.until_status(kTask, proto::TaskStatus::queued);
   c.submit(second);
   c.until_status(second, proto::TaskStatus::queued);
   FakeWorker w(c.remote->workers_url(), "w1");
