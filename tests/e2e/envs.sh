@@ -5,7 +5,8 @@
 # the same requirements build it once (one after the other, and two at once on a two-slot
 # worker); a broken requirement fails the task with pip's own message in `lab logs`, is not
 # cached, and the next task tries again; a project without requirements is told at submit
-# what was guessed and how to pin it.
+# what was guessed and how to pin it; a uv.lock project on a cluster without uv gets the
+# lock's versions.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/cluster.sh"
 command -v jq >/dev/null || fail "jq is needed (scripts/install-deps.sh --e2e installs it)"
@@ -130,6 +131,39 @@ CHECKS=$((CHECKS + 1)); ! grep -q "environment:" <<<"$ERR" || fail "a stdlib-onl
 wait_state alice "$ID" completed 120
 as alice logs "$ID"
 CHECKS=$((CHECKS + 1)); ! grep -q "preparing: environment" <<<"$OUT" || fail "a stdlib-only task built an environment: $OUT"
+
+# 6b. A uv.lock project on a cluster without uv: installed at the lock's versions by pip (the
+# wheelhouse also offers labpkg 2.0, which an unpinned install would take).
+project uvlocked -
+cat > "$T/alice/uvlocked/pyproject.toml" <<'TOML'
+[project]
+name = "uvlocked"
+version = "0.1.0"
+dependencies = ["labpkg"]
+TOML
+cat > "$T/alice/uvlocked/uv.lock" <<'TOML'
+version = 1
+requires-python = ">=3.8"
+
+[[package]]
+name = "labpkg"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "uvlocked"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "labpkg" }]
+TOML
+submit uvlocked
+expect_contains "$ERR" "environment: uv.lock + pyproject.toml" "submit names uv.lock as the environment's input"
+wait_state alice "$ID" completed 120
+as alice logs "$ID"
+expect_contains "$OUT" "uv is not installed here" "the log says pip installs the lock's versions"
+expect_contains "$OUT" "labpkg 1.0 from $C/worker1/envs/builds/$KEY_OF" "the task imports the locked labpkg 1.0 from its environment"
+[ -f "$C/worker1/envs/$KEY_OF/lab-env.json" ] || fail "the uv.lock environment has no ready marker"
+CHECKS=$((CHECKS + 1))
 
 # 7. A dataset that was never synced is refused in plain words (tests/e2e/data_sync.sh has the rest).
 printf '[run]\ncommand = "true"\n[files]\ndatasets = ["mnist"]\n' > "$T/alice/plain/task.toml"
