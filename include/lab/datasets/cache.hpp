@@ -7,7 +7,7 @@
 // "<dir>/<hash>" exists only whole: a crash mid-fill leaves a partial folder that is never
 // used and is removed by the next fill of that hash. Fills of one hash are serialised by a
 // lock file ("<dir>/.locks/<hash>.lock", flock), across threads and processes: the first
-// caller fills, the others wait and then use its copy. Copies are never removed by lab
+// caller fills, the others wait (or give up when their `Stop` says so) and then use its copy. Copies are never removed by lab
 // while it runs (no eviction yet).
 #pragma once
 
@@ -29,6 +29,10 @@ using Fill = std::function<Result<void>(const std::filesystem::path& into)>;
 // dataset ("shared with N other tasks").
 using OnWait = std::function<void(int others)>;
 
+// Asked while a caller waits for another's fill: true makes it give up (its task was
+// cancelled, or its worker is stopping).
+using Stop = std::function<bool()>;
+
 // What `Cache::get` returns.
 struct Copy {
   std::filesystem::path path;  // "<dir>/<hash>", absolute
@@ -49,8 +53,10 @@ class Cache {
   // The complete copy of `hash`, made with `fill` when there is none yet. Concurrent calls
   // for one hash fill once; the others call `on_wait`, block until that fill ends, and
   // then use the copy (or, when it failed, try `fill` themselves). A failed fill leaves
-  // nothing behind and returns fill's error. Errc::invalid_argument for a bad hash.
-  Result<Copy> get(std::string_view hash, const Fill& fill, const OnWait& on_wait = {});
+  // nothing behind and returns fill's error. Errc::invalid_argument for a bad hash. A waiter
+  // with a `stop` asks it every 50 ms and, once it says true, stops waiting with
+  // Errc::unavailable (the fill it waited for goes on).
+  Result<Copy> get(std::string_view hash, const Fill& fill, const OnWait& on_wait = {}, const Stop& stop = {});
 
  private:
   Result<Copy> fill_locked(const std::string& hash, const Fill& fill);

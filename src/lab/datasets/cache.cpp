@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace lab::datasets {
 namespace fs = std::filesystem;
@@ -58,7 +60,17 @@ class FileLock {
   }
   // False when someone else holds it.
   bool try_lock() { return ::flock(fd_, LOCK_EX | LOCK_NB) == 0; }
-  Result<void> lock(const fs::path& file) {
+  // Blocks until it holds the lock, or until `stop` says true (asked every 50 ms).
+  Result<void> lock(const fs::path& file, const Stop& stop) {
+    if (stop) {
+      while (!try_lock()) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+          return fail(Errc::io, "cannot lock " + file.string() + ": " + std::strerror(errno));
+        if (stop()) return fail(Errc::unavailable, "stopped while waiting for another task to fetch the dataset");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      return {};
+    }
     while (::flock(fd_, LOCK_EX) != 0)
       if (errno != EINTR) return fail(Errc::io, "cannot lock " + file.string() + ": " + std::strerror(errno));
     return {};
@@ -121,7 +133,7 @@ std::optional<fs::path> Cache::find(std::string_view hash) const {
   return std::nullopt;
 }
 
-Result<Copy> Cache::get(std::string_view hash_view, const Fill& fill, const OnWait& on_wait) {
+Result<Copy> Cache::get(std::string_view hash_view, const Fill& fill, const OnWait& on_wait, const Stop& stop) {
   if (auto v = storage::layout::validate_hash(hash_view); !v)
     return fail(Errc::invalid_argument, "'" + std::string(hash_view) + "' is not a dataset hash");
   const std::string hash(hash_view);
@@ -136,7 +148,7 @@ Result<Copy> Cache::get(std::string_view hash_view, const Fill& fill, const OnWa
   if (auto o = lock.open(lock_file); !o) return std::unexpected(o.error());
   if (!lock.try_lock()) {
     if (on_wait) on_wait(std::max(1, me.others()));
-    if (auto l = lock.lock(lock_file); !l) return std::unexpected(l.error());
+    if (auto l = lock.lock(lock_file, stop); !l) return std::unexpected(l.error());
   }
   if (auto ready = find(hash)) return Copy{*ready, false};  // made meanwhile
   return fill_locked(hash, fill);

@@ -39,7 +39,7 @@ std::string TaskJob::fetch_datasets(const fs::path& folder) {
       note("waiting for dataset " + use.name + ": another task on this machine is fetching it (shared with " +
            std::to_string(others) + " other task" + (others == 1 ? "" : "s") + ")");
     };
-    auto copy = context_.datasets->get(use.hash, fill, on_wait);
+    auto copy = context_.datasets->get(use.hash, fill, on_wait, [&] { return gone_ || stopper_.stopped(); });
     if (gone_ || stopper_.stopped()) return "";
     if (!copy) return copy.error().message;
     if (copy->filled)

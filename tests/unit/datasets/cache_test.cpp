@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -149,6 +150,41 @@ TEST_CASE("dataset cache: tasks asking at once fill once; the others are told an
     ++entries;
   }
   CHECK(entries == 2);
+  CHECK(remove_tree(dir));
+}
+
+TEST_CASE("dataset cache: a waiter told to stop gives up at once; the fill it waited for goes on") {
+  auto dir = fresh("stop");
+  std::atomic<int> calls{0};
+  Cache one(dir / "d"), two(dir / "d");
+  std::optional<Result<Copy>> filled;
+  std::thread filler([&] { filled = one.get(kHash, tree(calls, std::chrono::milliseconds(1500))); });
+  while (calls == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::atomic<bool> cancelled{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancelled = true;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  bool told = false;
+  auto waited = two.get(kHash, tree(calls), [&](int) { told = true; }, [&] { return cancelled.load(); });
+  const auto took = std::chrono::steady_clock::now() - t0;
+  canceller.join();
+  CHECK(told);
+  REQUIRE_FALSE(waited);
+  CHECK(waited.error().code == Errc::unavailable);
+  CHECK(took < std::chrono::milliseconds(1000));  // not held until the 1.5 s fill ends
+
+  filler.join();
+  REQUIRE(filled);
+  REQUIRE(*filled);
+  CHECK((*filled)->filled);
+  CHECK(calls == 1);
+  // A waiter whose stop never says true simply gets the copy.
+  auto later = two.get(kHash, tree(calls), {}, [] { return false; });
+  REQUIRE(later);
+  CHECK_FALSE(later->filled);
   CHECK(remove_tree(dir));
 }
 
