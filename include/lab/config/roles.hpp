@@ -30,6 +30,8 @@ struct ProxyAuth {
   std::optional<std::string> invite_code;          // secret; required to register when set
   int token_ttl_hours = 24 * 30;
   bool open_registration = false;                  // anyone may register (invite_code still applies)
+  int max_failed_sign_ins = 5;                     // per name and address within the lockout window
+  int sign_in_lockout_seconds = 300;               // that window; refused until its oldest failure leaves it
 };
 
 // proxy.toml [cache]: the proxy's local copy of uploads.

@@ -5,6 +5,7 @@
 #include "db_pool.hpp"
 #include "log_store.hpp"
 #include "pool_view.hpp"
+#include "sign_in_guard.hpp"
 
 #include <lab/config/roles.hpp>
 #include <lab/storage/storage.hpp>
@@ -41,6 +42,7 @@ struct Context {
   std::unique_ptr<DbPool> db;                          // thread-safe
   LogWatch logs;                                       // thread-safe
   PoolView pool;                                       // thread-safe; the remote's newest pool snapshot
+  std::unique_ptr<SignInGuard> sign_ins;               // thread-safe; set from [auth] at start
   std::atomic<std::int64_t> remote_last_seen_ms{0};    // 0 = never
   std::filesystem::path tmp_dir;                       // upload staging files (cache/tmp)
 

@@ -138,6 +138,7 @@ Result<void> RunningProxy::open(const Options& options) {
   auto db = open_proxy_db(c.database.path);
   if (!db) return std::unexpected(db.error());
   ctx.db = std::make_unique<DbPool>(c.database.path);
+  ctx.sign_ins = std::make_unique<SignInGuard>(c.auth.max_failed_sign_ins, c.auth.sign_in_lockout_seconds * 1000LL);
 
   auto store = storage::open_storage(c.storage, "proxy.toml");
   if (!store) return fail_with_context(store.error(), "opening the proxy's storage");

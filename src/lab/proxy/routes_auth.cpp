@@ -77,13 +77,25 @@ void do_login(Context& ctx, const httplib::Request& req, const httplib::ContentR
   if (!name) return;
   auto password = string_field(*body, "password", res);
   if (!password) return;
+  if (auto wait_ms = ctx.sign_ins->retry_after_ms(*name, req.remote_addr, ctx.now_ms()); wait_ms > 0) {
+    const auto seconds = std::to_string((wait_ms + 999) / 1000);
+    ctx.log("sign-in for " + *name + " from " + req.remote_addr + " refused: too many failed attempts");
+    res.set_header("Retry-After", seconds);
+    return send_error(res, 429, "rate_limited",
+                      "too many failed sign-ins for '" + *name + "' from this address; try again in " + seconds +
+                          " s");
+  }
   auto db = ctx.db->acquire();
   if (!db) return send_error(res, db.error());
   auto user = ledger::find_user(**db, *name);
   if (!user && user.error().code != Errc::not_found) return send_error(res, user.error());
   auto ok = check_password(user ? &*user : nullptr, password->substr(0, kMaxPasswordBytes));
   if (!ok) return send_error(res, ok.error());
-  if (!*ok) return send_error(res, 401, "unauthenticated", "wrong name or password");
+  if (!*ok) {
+    ctx.sign_ins->failed(*name, req.remote_addr, ctx.now_ms());
+    return send_error(res, 401, "unauthenticated", "wrong name or password");
+  }
+  ctx.sign_ins->succeeded(*name, req.remote_addr);
   if (cookie) return answer_with_cookie(ctx, **db, *user, res);
   answer_with_token(ctx, **db, *user, 200, res);
 }

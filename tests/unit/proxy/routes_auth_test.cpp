@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <thread>
 
 using namespace lab;
 using namespace lab::proxy::testing;
@@ -55,6 +56,38 @@ TEST_CASE("proxy auth: wrong password and unknown user answer the same 401") {
   CHECK(wrong->status == 401);
   CHECK(nobody->status == 401);
   CHECK(Fixture::body_of(wrong)["error"]["message"] == Fixture::body_of(nobody)["error"]["message"]);
+}
+
+TEST_CASE("proxy auth: repeated wrong passwords lock the name out for a while, without checking the password") {
+  Fixture f("auth-guard", [](config::ProxyConfig& c) {
+    c.auth.max_failed_sign_ins = 3;
+    c.auth.sign_in_lockout_seconds = 2;
+  });
+  f.sign_up("bob", "bobs right password");
+  f.sign_up("carol", "carols right password");
+  auto login = [&](const std::string& name, const std::string& password) {
+    auto r = f.post("/api/v1/auth/login", {{"name", name}, {"password", password}});
+    REQUIRE(r);
+    return r;
+  };
+  // Failures below the limit are forgotten by a right password.
+  CHECK(login("bob", "guess 1")->status == 401);
+  CHECK(login("bob", "guess 2")->status == 401);
+  CHECK(login("bob", "bobs right password")->status == 200);
+  for (int i = 0; i < 3; ++i) CHECK(login("bob", "guess " + std::to_string(i))->status == 401);
+  // Now even the right password is refused, with how long to wait.
+  auto locked = login("bob", "bobs right password");
+  CHECK(locked->status == 429);
+  CHECK(Fixture::error_code(locked) == "rate_limited");
+  CHECK(Fixture::body_of(locked)["error"]["message"].get<std::string>().find("too many failed sign-ins for 'bob'") == 0);
+  const int retry = std::stoi(locked->get_header_value("Retry-After"));
+  CHECK(retry >= 1);
+  CHECK(retry <= 2);
+  // Another name is not locked by bob's failures.
+  CHECK(login("carol", "carols right password")->status == 200);
+  // After the window the right password works again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(login("bob", "bobs right password")->status == 200);
 }
 
 TEST_CASE("proxy auth: registration rules") {
