@@ -176,6 +176,14 @@ as alice cancel "$PENDING"
 wait_state alice "$PENDING" cancelled 30
 expect_eq "$(slurm_field "$PJOB" JobState)" CANCELLED "the pending job is cancelled in Slurm"
 BJOB=$(job_of "$BLOCKER")
+# Slurm says RUNNING before the batch script has printed anything: wait for its first line,
+# so the check below is about lab keeping the log of a cancelled job, not about timing.
+for ((i = 0; i < 100; i++)); do
+  as alice logs "$BLOCKER"
+  [[ "$OUT" == *blocking* ]] && break
+  sleep 0.2
+done
+expect_contains "$OUT" "blocking" "the running job's first line reaches its log"
 as alice cancel "$BLOCKER"
 wait_state alice "$BLOCKER" cancelled 30
 expect_eq "$(slurm_field "$BJOB" JobState)" CANCELLED "the running job is cancelled in Slurm"

@@ -7,6 +7,7 @@
 #include <lab/result.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +32,17 @@ class CommandRunner {
   virtual Result<CommandOutput> run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) = 0;
 };
 
-// The real runner, on lab::sys::Process. Never null.
+// The part of an environment (`environ`-style, null-terminated) that Slurm commands get:
+// the variables a job needs (PATH, LD_LIBRARY_PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ,
+// TMPDIR, SHELL) and Slurm's own settings (SLURM_*, SBATCH_*, SQUEUE_*, SACCT_*). Jobs are
+// submitted with `--export=ALL`, so this is all a job inherits from the remote: its
+// secrets (storage keys, tokens) never reach a job. (A named --export list would keep them
+// out too, but makes slurmd build the user's login environment for every job, which costs
+// seconds per start.)
+std::map<std::string, std::string> command_environment(char** environment);
+
+// The real runner, on lab::sys::Process: every program runs with
+// command_environment(environ) only. Never null.
 std::unique_ptr<CommandRunner> make_process_runner();
 
 }  // namespace lab::slurm

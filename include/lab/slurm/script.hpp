@@ -35,6 +35,7 @@ struct JobRequest {
   std::filesystem::path output_path;       // the job's stdout file
   std::filesystem::path error_path;        // the job's stderr file (may equal output_path)
   std::filesystem::path exit_code_path;    // receives the command's exit code as "N\n"
+  std::filesystem::path started_path;      // optional: created first thing when the job starts
 };
 
 // The Slurm job name for a task's `attempt` (1, 2, ...): "<prefix>-<task id>-<attempt>",

@@ -133,13 +133,26 @@ std::chrono::steady_clock::time_point SlurmExecutor::next_poll_locked() const {
   return now + std::chrono::milliseconds(std::max(50, cfg_.poll_interval_ms));
 }
 
+std::chrono::steady_clock::time_point SlurmExecutor::next_look_locked() const {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [_, job] : jobs_)
+    if (!job.job_id.empty() && !job.started && now - job.submitted_at < kFastPollWindow) return now + kFastLook;
+  return now + kLookInterval;
+}
+
 void SlurmExecutor::watch() {
   std::unique_lock lock(mu_);
   next_poll_ = next_poll_locked();
+  auto next_look = next_look_locked();
   while (!stopped_) {
     // Submit threads move next_poll_ earlier (and notify) when a job gets its id.
     if (!wake_ && std::chrono::steady_clock::now() < next_poll_) {
-      cv_.wait_until(lock, next_poll_);
+      next_look = std::min(next_look, next_look_locked());  // a job just submitted: look often
+      if (std::chrono::steady_clock::now() >= next_look) {
+        look_locked();
+        next_look = next_look_locked();
+      }
+      cv_.wait_until(lock, std::min(next_poll_, next_look));
       continue;
     }
     wake_ = false;

@@ -35,6 +35,15 @@ namespace lab::remote {
 // room, a job starts within about a second (Slurm's scheduling cycle).
 inline constexpr std::chrono::milliseconds kFastPollWindow{3000};
 
+// Between polls, the task folders are looked at this often (the start marker, new log and
+// metrics lines), and every kFastLook while a job submitted in the last kFastPollWindow has
+// not started. Only files are read: the controller is not asked.
+inline constexpr std::chrono::milliseconds kLookInterval{200};
+inline constexpr std::chrono::milliseconds kFastLook{20};
+
+// The file in a job's folder that its script creates first thing when it starts.
+inline constexpr const char* kStartedMarker = "started";
+
 // One task handed to Slurm.
 struct SlurmJob {
   ExecTask task;
@@ -69,11 +78,19 @@ class SlurmExecutor final : public Executor {
 
  private:
   // The watch loop: polls every poll interval, every first_poll_ms while a job submitted in
-  // the last kFastPollWindow has not started, and at once for an adoption or a cancel.
+  // the last kFastPollWindow has not started, and at once for an adoption or a cancel;
+  // between polls it looks at the task folders (look_locked) every kLookInterval or kFastLook.
   void watch();
   void poll_once();
   // When the next poll is due, from now (under mu_).
   std::chrono::steady_clock::time_point next_poll_locked() const;
+  // When the next look at the task folders is due, from now (under mu_).
+  std::chrono::steady_clock::time_point next_look_locked() const;
+  // Reports jobs whose start marker appeared as started, and hands on new log and metrics
+  // lines of started ones (under mu_).
+  void look_locked();
+  // Reports `job` started, once (under mu_).
+  void started_locked(SlurmJob& job);
   // One submit thread: takes the oldest task waiting for sbatch and submits it (outside mu_).
   void submit_loop();
   // Applies sbatch's answer for task `task_id` (under mu_); false when the submission should

@@ -20,9 +20,9 @@ namespace {
 // The folder in the task folder that holds the job's script, output and exit code.
 constexpr const char* kJobDir = ".lab-slurm";
 
-// What a job takes from the remote's environment (sbatch --export).
-constexpr std::string_view kExportedVariables =
-    "--export=PATH,LD_LIBRARY_PATH,HOME,USER,LOGNAME,LANG,LC_ALL,TZ,TMPDIR,SHELL";
+// A job takes sbatch's environment, which holds only harmless variables
+// (slurm::command_environment); the script exports the task's own.
+constexpr std::string_view kExportAll = "--export=ALL";
 
 // Hands on what `f` holds beyond `carry`: whole lines, or everything when `final`.
 // Returns the bytes to hand on (possibly empty).
@@ -69,11 +69,10 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   r.qos = t.high_priority && cfg_.qos_high ? cfg_.qos_high : cfg_.qos;
   r.account = cfg_.account;
   r.extra_sbatch = cfg_.extra_sbatch;
-  // The job gets only these of the remote's variables, never its secrets (storage keys,
-  // tokens); the script exports the task's own. An --export in extra_sbatch replaces this.
+  // An --export in extra_sbatch replaces this.
   if (std::none_of(r.extra_sbatch.begin(), r.extra_sbatch.end(),
                    [](const std::string& a) { return a.rfind("--export", 0) == 0; }))
-    r.extra_sbatch.insert(r.extra_sbatch.begin(), std::string(kExportedVariables));
+    r.extra_sbatch.insert(r.extra_sbatch.begin(), std::string(kExportAll));
   r.workdir = t.folder;
   r.command = t.command;
   r.env = t.env;
@@ -89,6 +88,7 @@ slurm::JobRequest SlurmExecutor::request_for(const SlurmJob& job) const {
   r.output_path = job_file(job, "output.log");
   r.error_path = r.output_path;
   r.exit_code_path = job_file(job, "exit_code");
+  r.started_path = job_file(job, kStartedMarker);
   return r;
 }
 
@@ -202,6 +202,8 @@ bool SlurmExecutor::apply_locked(SlurmJob& job, const slurm::JobStatus& st) {
       if (job.started) {
         // Slurm put a started job back in its queue (requeue after preemption or a node failure).
         job.started = false;
+        std::error_code ec;
+        fs::remove(job_file(job, kStartedMarker), ec);  // the next run writes it again
         job.last_reason = reason;
         sink_.requeued(job.task.task_id, job.task.attempt, job.task.lost,
                        "Slurm put job " + job.job_id + " back in its queue (" + st.raw_state + ")", reason);
@@ -214,16 +216,28 @@ bool SlurmExecutor::apply_locked(SlurmJob& job, const slurm::JobStatus& st) {
       if (!job.started) queued_locked(job, "suspended by the cluster (Slurm says: " + st.raw_state + ")");
       return false;
     case S::running:
-      if (!job.started) {
-        job.started = true;
-        sink_.started(job.task.task_id, job.task.attempt, job.job_id, clock_.now_ms());
-      }
+      started_locked(job);
       return false;
     case S::unknown:
       say("job " + job.job_id + " is in a state lab does not know: " + st.raw_state);
       return false;
     default:
       return slurm::is_final(st.state);
+  }
+}
+
+void SlurmExecutor::started_locked(SlurmJob& job) {
+  if (job.started) return;
+  job.started = true;
+  sink_.started(job.task.task_id, job.task.attempt, job.job_id, clock_.now_ms());
+}
+
+void SlurmExecutor::look_locked() {
+  for (auto& [_, job] : jobs_) {
+    if (job.job_id.empty()) continue;
+    std::error_code ec;
+    if (!job.started && fs::exists(job_file(job, kStartedMarker), ec)) started_locked(job);
+    follow(job, false);
   }
 }
 

@@ -99,6 +99,8 @@ Result<std::string> render_batch_script(const JobRequest& job) {
   if (!job.name.empty()) s += ": " + comment_text(job.name);
   s += "\n\n";
 
+  // The marker comes first: the watcher sees the start without asking the controller.
+  if (!job.started_path.empty()) s += ": > " + shell_quote(job.started_path.string()) + "\n";
   s += "export PYTHONUNBUFFERED=1\n";
   for (const auto& [k, v] : job.env) {
     if (!is_identifier(k))

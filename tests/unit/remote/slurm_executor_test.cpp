@@ -147,8 +147,8 @@ TEST_CASE("slurm executor: a job runs, its log and metrics come in whole lines, 
   CHECK(script.find("--job-name=lab-t1-1") != std::string::npos);
   CHECK(script.find("--partition=debug") != std::string::npos);
   CHECK(script.find("--gres") == std::string::npos);  // no GPUs asked
-  // Only harmless variables of the remote's environment reach the job.
-  CHECK(script.find("#SBATCH --export=PATH,LD_LIBRARY_PATH,HOME,") != std::string::npos);
+  // The job takes sbatch's environment (filtered by the runner: slurm::command_environment).
+  CHECK(script.find("#SBATCH --export=ALL\n") != std::string::npos);
   CHECK(script.find("LAB_METRICS='" + (t.folder / ".lab-metrics.jsonl").string() + "'") != std::string::npos);
   CHECK(script.find("VIRTUAL_ENV='" + t.python_env.string() + "'") != std::string::npos);
   CHECK(script.find("PATH='" + (t.python_env / "bin").string() + ":") != std::string::npos);
@@ -461,4 +461,28 @@ TEST_CASE("slurm executor: the first squeue comes first_poll_ms after sbatch, th
   const int before = s.runner->count("squeue");
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   CHECK(s.runner->count("squeue") - before <= 1);
+}
+
+TEST_CASE("slurm executor: the start marker reports a job started and its log flows without asking squeue") {
+  Slurm s("slurm-marker");
+  s.executor->stop();
+  s.executor.reset();
+  s.config.executor.poll_interval_ms = 60000;  // after the first polls, squeue is not asked again
+  s.config.executor.first_poll_ms = 60000;
+  s.runner->reply("sbatch", 0, "71\n");
+  s.squeue("71|PENDING|Priority|0|0:00|lab-m-1|\n");
+  s.start();
+  auto t = s.task("m");
+  REQUIRE(s.executor->submit(t));
+  REQUIRE(eventually([&] { return s.sink.has("queued m 1 submitted to Slurm as job 71"); }));
+  CHECK(s.script("m").find(": > '" + (t.folder / ".lab-slurm" / "started").string() + "'\n") != std::string::npos);
+  const int polls = s.runner->count("squeue");
+  // The job's script starts: the marker, then output. squeue still says PENDING, unasked.
+  append(t.folder / ".lab-slurm" / "started", "");
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] { return s.sink.has("started m 1 71"); }, std::chrono::milliseconds(2000)));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
+  append(t.folder / ".lab-slurm" / "output.log", "step 1\n");
+  REQUIRE(eventually([&] { return s.sink.has("log m 1 step 1\n"); }, std::chrono::milliseconds(2000)));
+  CHECK(s.runner->count("squeue") == polls);
 }

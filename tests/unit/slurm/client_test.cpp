@@ -2,10 +2,13 @@
 
 #include <lab/slurm/client.hpp>
 #include <lab/slurm/fake_runner.hpp>
+#include <lab/slurm/runner.hpp>
 
 #include <lab/util/strings.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <filesystem>
 #include <random>
 
@@ -241,4 +244,26 @@ TEST_CASE("the real runner captures output and exit codes, and kills what hangs"
   CHECK(hang.error().code == Errc::timeout);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   CHECK(runner->run({"/nonexistent/sbatch"}, std::chrono::milliseconds(1000)).error().code == Errc::not_found);
+}
+
+TEST_CASE("Slurm commands, and so jobs, get the remote's harmless variables and Slurm's own, never its secrets") {
+  std::vector<std::string> vars = {"PATH=/usr/bin", "HOME=/home/r", "LC_ALL=C.UTF-8", "SLURM_CONF=/etc/s.conf",
+                                   "SBATCH_PARTITION=gpu", "AWS_SECRET_ACCESS_KEY=s3cr3t", "LAB_TOKEN=t",
+                                   "PATHS=x", "no_equals_sign"};
+  std::vector<char*> env;
+  for (auto& v : vars) env.push_back(v.data());
+  env.push_back(nullptr);
+  const auto kept = command_environment(env.data());
+  CHECK(kept == std::map<std::string, std::string>{{"HOME", "/home/r"}, {"LC_ALL", "C.UTF-8"}, {"PATH", "/usr/bin"},
+                                                    {"SBATCH_PARTITION", "gpu"}, {"SLURM_CONF", "/etc/s.conf"}});
+
+  // The real runner applies it: a secret in the remote's environment is not in a command's.
+  ::setenv("LAB_TEST_SECRET_KEY", "do-not-pass", 1);
+  ::setenv("SLURM_TEST_SETTING", "passed", 1);
+  auto r = make_process_runner()->run({"/usr/bin/env"}, std::chrono::milliseconds(5000));
+  ::unsetenv("LAB_TEST_SECRET_KEY");
+  ::unsetenv("SLURM_TEST_SETTING");
+  REQUIRE(r.has_value());
+  CHECK(r->out.find("do-not-pass") == std::string::npos);
+  CHECK(r->out.find("SLURM_TEST_SETTING=passed\n") != std::string::npos);
 }

@@ -138,6 +138,21 @@ TEST_CASE("hostile commands, names and env values reach the task unchanged") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("the start marker is created before the command runs, and only when asked for") {
+  auto dir = temp_dir("marker");
+  auto j = sample(dir);
+  j.started_path = dir / "it's started";
+  j.command = "test -e \"$MARK\" && echo marker-first";
+  j.env["MARK"] = j.started_path.string();
+  std::string out;
+  CHECK(run_script(*render_batch_script(j), dir, &out) == 0);
+  CHECK(out == "marker-first\n");
+  CHECK(fs::exists(j.started_path));
+  j.started_path.clear();
+  CHECK(render_batch_script(j)->find(": > ") == std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("the command runs in the working directory with PYTHONUNBUFFERED and its code recorded") {
   auto dir = temp_dir("wd");
   fs::create_directories(dir / "sub dir");
