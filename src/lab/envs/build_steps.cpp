@@ -168,8 +168,8 @@ Result<std::string> install(const EnvKey& key, const BuilderOptions& o, const In
   auto wheels = staged_wheels(key, inputs);
   auto flags = index_flags(o);
 
-  // uv path: uv.lock projects when uv is installed. Not exercised by the test suite (no uv
-  // on the test machines); see docs/environments.md.
+  // uv path: uv.lock projects when uv is installed. Tested with a stand-in uv only (real uv
+  // cannot be installed on the test machines); see docs/environments.md.
   if (key.source == Source::uv_lock)
     if (auto uv = find_program(o.uv)) {
       env["UV_PROJECT_ENVIRONMENT"] = env_root.string();

@@ -176,3 +176,43 @@ source = { registry = "https://pypi.org/simple" }
   CHECK(run_in(env->root(), "import labalpha, labbeta, labdelta; print(labalpha.__version__, labbeta.__version__, "
                             "labdelta.__version__)") == "1.0 2.0 1.0");
 }
+
+// uv itself cannot be installed on the test machines (no PyPI), so this checks lab's side of
+// the contract with a stand-in that records how it was called and makes a venv as uv would.
+TEST_CASE("with uv installed, a uv.lock project is built by uv sync --frozen in its own build folder") {
+  Fixture f;
+  const fs::path calls = f.root / "uv-calls";
+  const fs::path uv = f.root / "bin" / "uv";
+  write(uv, "#!/bin/sh\necho \"$UV_PROJECT_ENVIRONMENT|$*\" >> '" + calls.string() +
+                "'\nif [ \"$1\" = sync ]; then python3 -m venv \"$UV_PROJECT_ENVIRONMENT\" || exit 1; fi\n"
+                "echo resolved 3 packages\n");
+  fs::permissions(uv, fs::perms::owner_all);
+  fs::path project = f.root / "uvproject";
+  write(project / "pyproject.toml", "[project]\nname = \"demo\"\nversion = \"0.1.0\"\ndependencies = [\"labalpha\"]\n");
+  write(project / "uv.lock", kLock);
+  auto key = compute_key(project, {});
+  REQUIRE(key);
+  auto o = f.options();
+  o.uv = uv.string();
+  Builder b(o);
+  Log log;
+  auto env = b.ensure(*key, project, log.sink());
+  REQUIRE_MESSAGE(env, (env ? "" : env.error().message + "\n" + log.text));
+  CHECK(log.has("resolved 3 packages"));  // uv's output streams into the build log
+  CHECK_FALSE(log.has("uv is not installed"));
+  std::ifstream in(calls);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  const auto bar = line.find('|');
+  const fs::path built_in = line.substr(0, bar);
+  const std::string args = line.substr(bar + 1);
+  CHECK(args.starts_with("sync --frozen --no-install-project --python "));
+  CHECK(args.find("--no-index --find-links " + f.wheelhouse.string()) != std::string::npos);
+  // Built in its own build folder, which the key's link now names (published all at once).
+  CHECK(built_in.parent_path().parent_path() == o.envs_dir / "builds");
+  CHECK(fs::is_symlink(o.envs_dir / key->hex));
+  CHECK(fs::equivalent(o.envs_dir / key->hex / "env", built_in));
+  CHECK(fs::equivalent(env->root(), built_in));
+  CHECK(fs::exists(env->root() / "bin" / "python"));
+  CHECK_FALSE(std::getline(in, line));  // one call: no extra wheels to add
+}
