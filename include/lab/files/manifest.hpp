@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,9 @@ struct Hash128 {
   static Result<Hash128> from_hex(std::string_view hex);
   // XXH3-128 of `data` in one call.
   static Hash128 of(std::string_view data);
+  // XXH3-128 of the file at `path`, streamed; its length goes to `*size` when given.
+  // Errc::io (naming the file) when it cannot be read.
+  static Result<Hash128> of_file(const std::filesystem::path& path, std::uint64_t* size = nullptr);
   bool operator==(const Hash128&) const = default;
 };
 

@@ -48,6 +48,10 @@ Result<std::string> result_log_key(std::string_view task_id, std::string_view na
 // A task's result summary: "results/<task id>/metadata.json".
 Result<std::string> result_metadata_key(std::string_view task_id);
 
+// The list of a task's stored result files, written after the files themselves (a manifest
+// in docs/manifest.md's form; docs/storage.md): "results/<task id>/files.json".
+Result<std::string> result_files_key(std::string_view task_id);
+
 // Which way a message travels between the proxy (local) and the cluster side (remote).
 enum class Direction { to_remote, to_local };
 

@@ -3,12 +3,7 @@
 #include <lab/files/ignore.hpp>
 #include <lab/util/strings.hpp>
 
-#include <xxhash.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
 
@@ -16,26 +11,6 @@ namespace lab::client {
 namespace {
 
 namespace fs = std::filesystem;
-
-// XXH3-128 of a whole file, streamed.
-Result<files::Hash128> hash_file(const fs::path& p, std::uint64_t& size) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(p.c_str(), "rb"), std::fclose);
-  if (!f) return fail(Errc::io, "cannot read " + p.string() + ": " + std::strerror(errno));
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), XXH3_freeState);
-  XXH3_128bits_reset(st.get());
-  std::vector<char> buf(1 << 20);
-  size = 0;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
-    XXH3_128bits_update(st.get(), buf.data(), n);
-    size += n;
-  }
-  if (std::ferror(f.get())) return fail(Errc::io, "cannot read " + p.string());
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st.get()));
-  files::Hash128 h;
-  std::memcpy(h.bytes.data(), c.digest, h.bytes.size());
-  return h;
-}
 
 // True when `path` or one of its folders matches the exclude globs.
 bool excluded(const files::IgnoreList& list, const std::string& path) {
@@ -105,7 +80,7 @@ Result<ProjectFiles> collect_project(const ProjectOptions& opt, files::ScanRepor
       files::Entry e;
       e.path = remote;
       e.executable = (st.permissions() & fs::perms::owner_exec) != fs::perms::none;
-      auto h = hash_file(local, e.size);
+      auto h = files::Hash128::of_file(local, &e.size);
       if (!h) return std::unexpected(h.error());
       e.hash = *h;
       by_path[remote] = {e, local};

@@ -3,6 +3,11 @@
 #include <lab/util/strings.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <xxhash.h>
 
@@ -81,6 +86,26 @@ Result<Hash128> Hash128::from_hex(std::string_view hex) {
 Hash128 Hash128::of(std::string_view data) {
   XXH128_canonical_t c;
   XXH128_canonicalFromHash(&c, XXH3_128bits(data.data(), data.size()));
+  Hash128 h;
+  std::copy(std::begin(c.digest), std::end(c.digest), h.bytes.begin());
+  return h;
+}
+
+Result<Hash128> Hash128::of_file(const std::filesystem::path& path, std::uint64_t* size) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!f) return fail(Errc::io, "cannot read " + path.string() + ": " + std::strerror(errno));
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), XXH3_freeState);
+  if (!st || XXH3_128bits_reset(st.get()) != XXH_OK) return fail(Errc::internal, "cannot start hashing");
+  std::vector<char> buf(1 << 20);
+  std::uint64_t total = 0;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
+    XXH3_128bits_update(st.get(), buf.data(), n);
+    total += n;
+  }
+  if (std::ferror(f.get())) return fail(Errc::io, "cannot read " + path.string());
+  if (size) *size = total;
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st.get()));
   Hash128 h;
   std::copy(std::begin(c.digest), std::end(c.digest), h.bytes.begin());
   return h;

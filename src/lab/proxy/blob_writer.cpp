@@ -1,9 +1,9 @@
 #include "blob_writer.hpp"
-#include "storage_util.hpp"
 
 #include <lab/files/manifest.hpp>
 #include <lab/ledger/blobs.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/storage/text.hpp>
 
 #include <xxhash.h>
 
@@ -106,7 +106,7 @@ class BlobWriter::Puts {
   Result<void> store(Entry& e) {
     auto key = storage::layout::blob_key(e.name);
     if (!key) return std::unexpected(key.error());
-    Result<void> put = e.path.empty() ? put_text(store_, *key, e.memory) : store_.put_file(*key, e.path);
+    Result<void> put = e.path.empty() ? storage::put_text(store_, *key, e.memory) : store_.put_file(*key, e.path);
     if (!put) return fail_with_context(put.error(), "storing blob " + e.name);
     return {};
   }

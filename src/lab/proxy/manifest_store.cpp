@@ -2,10 +2,10 @@
 
 #include "blob_lookup.hpp"
 #include "http.hpp"
-#include "storage_util.hpp"
 
 #include <lab/ledger/blobs.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/storage/text.hpp>
 
 namespace lab::proxy {
 
@@ -41,7 +41,7 @@ Result<void> put_once(Context& ctx, const std::string& key, const std::string& t
   auto there = ctx.storage->exists(key);
   if (!there) return std::unexpected(there.error());
   if (*there) return {};
-  return put_text(*ctx.storage, key, text);
+  return storage::put_text(*ctx.storage, key, text);
 }
 
 }  // namespace lab::proxy

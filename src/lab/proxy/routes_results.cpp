@@ -1,5 +1,7 @@
 // A task's results (docs/api.md): the files the remote stored under
-// "results/<id>/files/", listed with size and content hash, and downloaded with Range.
+// "results/<id>/files/", listed with size and content hash (from the remote's
+// "results/<id>/files.json", or for results stored without one by listing and reading the
+// objects), and downloaded with Range.
 #include "http.hpp"
 #include "routes.hpp"
 #include "task_view.hpp"
@@ -7,6 +9,7 @@
 #include <lab/files/manifest.hpp>
 #include <lab/storage/key.hpp>
 #include <lab/storage/layout.hpp>
+#include <lab/storage/text.hpp>
 #include <lab/util/parallel.hpp>
 
 #include <xxhash.h>
@@ -84,6 +87,73 @@ Result<std::vector<std::string>> result_hashes(Context& ctx, ledger::Db& db, con
   return hashes;
 }
 
+// One listed result file.
+struct ResultFile {
+  std::string path;  // relative to the task's folder
+  std::uint64_t size = 0;
+  std::string hash;
+};
+
+// The list the remote stored with the results; nullopt when there is none (no results yet,
+// or results stored before lists were kept) or it does not parse.
+Result<std::optional<std::vector<ResultFile>>> stored_list(storage::Storage& store, const std::string& task_id) {
+  auto key = storage::layout::result_files_key(task_id);
+  if (!key) return std::unexpected(key.error());
+  auto text = storage::get_text(store, *key);
+  if (!text && text.error().code == Errc::not_found) return std::nullopt;
+  if (!text) return std::unexpected(text.error());
+  auto m = files::manifest_from_json(*text);
+  if (!m) return std::nullopt;  // listed from the objects instead
+  std::vector<ResultFile> out;
+  for (const auto& e : m->entries)
+    if (e.kind == files::EntryKind::file) out.push_back({e.path, e.size, e.hash.hex()});
+  return out;
+}
+
+// The task's result files by listing the objects and hashing those not hashed before.
+Result<std::vector<ResultFile>> listed_objects(Context& ctx, ledger::Db& db, const std::string& prefix) {
+  std::vector<storage::ObjectInfo> objects;
+  std::string token;
+  do {
+    auto page = ctx.storage->list(prefix, token);
+    if (!page) return std::unexpected(page.error());
+    objects.insert(objects.end(), page->objects.begin(), page->objects.end());
+    token = page->next_token;
+  } while (!token.empty());
+  auto hashes = result_hashes(ctx, db, objects);
+  if (!hashes) return std::unexpected(hashes.error());
+  std::vector<ResultFile> out;
+  for (std::size_t i = 0; i < objects.size(); ++i)
+    out.push_back({objects[i].key.substr(prefix.size()), objects[i].size, (*hashes)[i]});
+  return out;
+}
+
+// Remembers the sizes (and hashes) of a finished task's result files, so that downloads need
+// not ask storage for them.
+Result<void> remember(ledger::Db& db, const std::string& prefix, const std::vector<ResultFile>& files) {
+  return db.transaction([&](ledger::Db& tx) -> Result<void> {
+    auto ins = tx.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
+    if (!ins) return std::unexpected(ins.error());
+    for (const auto& f : files) {
+      ins->reset();
+      ins->bind_all(prefix + f.path, static_cast<std::int64_t>(f.size), f.hash);
+      if (auto w = ins->run(); !w) return w;
+    }
+    return {};
+  });
+}
+
+// The size of result object `key` as remembered by `remember`; nullopt when not remembered.
+Result<std::optional<std::uint64_t>> remembered_size(ledger::Db& db, const std::string& key) {
+  auto st = db.prepare("SELECT size FROM proxy_result_hashes WHERE key = ?");
+  if (!st) return std::unexpected(st.error());
+  st->bind_all(key);
+  auto row = st->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  return static_cast<std::uint64_t>(st->column_int64(0));
+}
+
 void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   auto db = ctx.db->acquire();
   if (!db) return send_error(res, db.error());
@@ -92,20 +162,23 @@ void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) 
   auto task = visible_task_or_404(**db, *user, req.matches[1].str(), res);
   if (!task) return;
   const std::string prefix = files_prefix(task->id);
-  std::vector<storage::ObjectInfo> objects;
-  std::string token;
-  do {
-    auto page = ctx.storage->list(prefix, token);
-    if (!page) return send_error(res, page.error());
-    objects.insert(objects.end(), page->objects.begin(), page->objects.end());
-    token = page->next_token;
-  } while (!token.empty());
-  auto hashes = result_hashes(ctx, **db, objects);
-  if (!hashes) return send_error(res, hashes.error());
+  const bool complete = ledger::is_terminal(task->state);
+  auto stored = stored_list(*ctx.storage, task->id);
+  if (!stored) return send_error(res, stored.error());
+  std::vector<ResultFile> files;
+  if (*stored) {
+    files = std::move(**stored);
+    // A finished task's list is final: its downloads take their sizes from here.
+    if (complete)
+      if (auto r = remember(**db, prefix, files); !r) return send_error(res, r.error());
+  } else {
+    auto listed = listed_objects(ctx, **db, prefix);
+    if (!listed) return send_error(res, listed.error());
+    files = std::move(*listed);
+  }
   json listed = json::array();
-  for (std::size_t i = 0; i < objects.size(); ++i)
-    listed.push_back({{"path", objects[i].key.substr(prefix.size())}, {"size", objects[i].size}, {"hash", (*hashes)[i]}});
-  send_json(res, 200, {{"files", std::move(listed)}, {"complete", ledger::is_terminal(task->state)}});
+  for (auto& f : files) listed.push_back({{"path", std::move(f.path)}, {"size", f.size}, {"hash", std::move(f.hash)}});
+  send_json(res, 200, {{"files", std::move(listed)}, {"complete", complete}});
 }
 
 // One "bytes=" range of an object of `size` bytes: [first, last], or nullopt if unsatisfiable.
@@ -142,6 +215,7 @@ std::optional<Span> parse_range(const std::string& header, std::uint64_t size) {
 
 void do_download(Context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string key;
+  std::optional<std::uint64_t> known_size;
   {
     auto db = ctx.db->acquire();
     if (!db) return send_error(res, db.error());
@@ -152,8 +226,14 @@ void do_download(Context& ctx, const httplib::Request& req, httplib::Response& r
     auto k = storage::layout::result_file_key(task->id, req.matches[2].str());
     if (!k) return send_error(res, 400, "invalid_argument", "'" + req.matches[2].str() + "' is not a result path");
     key = std::move(*k);
+    // A finished task's results no longer change: a size listed before saves asking storage.
+    if (ledger::is_terminal(task->state)) {
+      auto remembered = remembered_size(**db, key);
+      if (!remembered) return send_error(res, remembered.error());
+      known_size = *remembered;
+    }
   }
-  auto size = ctx.storage->size(key);
+  auto size = known_size ? Result<std::uint64_t>(*known_size) : ctx.storage->size(key);
   if (!size) {
     if (size.error().code == Errc::not_found) return send_error(res, 404, "not_found", "this task has no result file '" + req.matches[2].str() + "'");
     return send_error(res, size.error());

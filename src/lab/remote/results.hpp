@@ -1,5 +1,6 @@
-// A task's results: the tar.zst a worker uploads is unpacked safely into a scratch folder and
-// each file is stored at "results/<task id>/files/<path>" (path relative to the task folder).
+// A task's results: the tar.zst a worker uploads is unpacked safely into a scratch folder,
+// each file is stored at "results/<task id>/files/<path>" (path relative to the task folder),
+// and then their list, with sizes and hashes, at "results/<task id>/files.json".
 #pragma once
 
 #include <lab/result.hpp>
@@ -13,7 +14,8 @@
 namespace lab::remote {
 
 // Replaces the task's stored results with the files in `archive` (tar.zst): earlier result
-// objects of the task are removed first, so a rerun never mixes with an older attempt.
+// objects of the task are removed first (their list before them), so a rerun never mixes
+// with an older attempt; the new list is stored last, once every file is.
 // Uses `scratch` (created, then removed) to unpack. Returns the stored keys, sorted.
 // Fails with Errc::corrupt for an unsafe or broken archive, naming the entry.
 Result<std::vector<std::string>> store_results(storage::Storage& storage, std::string_view task_id,

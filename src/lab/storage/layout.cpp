@@ -95,6 +95,12 @@ Result<std::string> result_metadata_key(std::string_view task_id) {
   return *p + "metadata.json";
 }
 
+Result<std::string> result_files_key(std::string_view task_id) {
+  auto p = results_prefix(task_id);
+  if (!p) return p;
+  return *p + "files.json";
+}
+
 Result<std::string> message_key(Direction direction, std::string_view message_id) {
   if (auto v = validate_id(message_id); !v) return std::unexpected(v.error());
   const char* box = direction == Direction::to_remote ? "to_remote" : "to_local";

@@ -70,3 +70,46 @@ TEST_CASE("proxy results: listing with sizes and hashes, downloads with Range") 
   const std::string bob = f.sign_up("bob");
   CHECK(f.get("/api/v1/tasks/" + id + "/results/outputs/metrics.json", bob)->status == 404);
 }
+
+TEST_CASE("proxy results: the remote's files.json is the listing, and downloads of a finished task reuse its sizes") {
+  Fixture f("results-list");
+  const std::string t = f.sign_up("alice");
+  const std::string id = submit(f, t, upload_project(f, t))["id"];
+  const std::string loss = "{\"loss\": 0.125}\n";
+  put_result(f, id, "outputs/loss.json", loss);
+  put_result(f, id, "outputs/stray.txt", "not in the list");  // e.g. left by an interrupted store
+  files::Manifest m;
+  files::Entry e;
+  e.path = "outputs/loss.json";
+  e.size = loss.size();
+  e.hash = files::Hash128::of(loss);
+  m.entries.push_back(e);
+  std::ofstream(f.dir / "storage" / "results" / id / "files.json", std::ios::binary) << files::to_json(m);
+
+  auto running = Fixture::body_of(f.get("/api/v1/tasks/" + id + "/results", t));
+  REQUIRE(running["files"].size() == 1);
+  CHECK(running["files"][0]["path"] == "outputs/loss.json");
+  CHECK(running["files"][0]["size"] == loss.size());
+  CHECK(running["files"][0]["hash"] == e.hash.hex());
+
+  f.send_raw("task_completed", {{"task_id", id}, {"status", "completed"}, {"exit_code", 0}, {"result_keys", json::array()}});
+  REQUIRE(eventually([&] { return Fixture::body_of(f.get("/api/v1/tasks/" + id + "/results", t))["complete"] == true; }));
+  auto got = f.get("/api/v1/tasks/" + id + "/results/outputs/loss.json", t);
+  REQUIRE(got->status == 200);
+  CHECK(got->body == loss);
+  auto headers = Fixture::bearer(t);
+  headers.emplace("Range", "bytes=2-5");
+  auto part = f.http->Get(("/api/v1/tasks/" + id + "/results/outputs/loss.json").c_str(), headers);
+  REQUIRE(part->status == 206);
+  CHECK(part->body == loss.substr(2, 4));
+  CHECK(f.get("/api/v1/tasks/" + id + "/results/outputs/other.json", t)->status == 404);
+  // Another student sees neither the list nor the files.
+  const std::string bob = f.sign_up("bob");
+  CHECK(f.get("/api/v1/tasks/" + id + "/results", bob)->status == 404);
+  CHECK(f.get("/api/v1/tasks/" + id + "/results/outputs/loss.json", bob)->status == 404);
+
+  // A listed file that vanished from storage never arrives as a whole, wrong download.
+  std::filesystem::remove(f.dir / "storage" / "results" / id / "files" / "outputs" / "loss.json");
+  auto gone = f.get("/api/v1/tasks/" + id + "/results/outputs/loss.json", t);
+  CHECK((!gone || gone->body != loss));
+}

@@ -1,10 +1,10 @@
-#include "storage_util.hpp"
+#include <lab/storage/text.hpp>
 
 #include <cstring>
 
-namespace lab::proxy {
+namespace lab::storage {
 
-Result<void> put_text(storage::Storage& store, std::string_view key, std::string_view text) {
+Result<void> put_text(Storage& store, std::string_view key, std::string_view text) {
   std::size_t pos = 0;
   return store.put_stream(
       key,
@@ -17,7 +17,7 @@ Result<void> put_text(storage::Storage& store, std::string_view key, std::string
       text.size());
 }
 
-Result<std::string> get_text(storage::Storage& store, std::string_view key, std::size_t max_bytes) {
+Result<std::string> get_text(Storage& store, std::string_view key, std::size_t max_bytes) {
   std::string out;
   auto r = store.get_stream(key, [&](std::span<const std::byte> chunk) -> Result<void> {
     if (out.size() + chunk.size() > max_bytes)
@@ -29,4 +29,4 @@ Result<std::string> get_text(storage::Storage& store, std::string_view key, std:
   return out;
 }
 
-}  // namespace lab::proxy
+}  // namespace lab::storage
