@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 namespace lab::remote {
 
@@ -172,6 +173,7 @@ void SlurmExecutor::poll_once() {
       if (!job.job_id.empty()) ids.push_back(job.job_id);
   }
   if (ids.empty()) return;
+  const std::unordered_set<std::string> asked(ids.begin(), ids.end());
   auto seen = client_.poll(ids);  // ONE squeue for every job of this remote
   std::vector<std::pair<SlurmJob, std::optional<slurm::JobStatus>>> ended;
   {
@@ -185,7 +187,7 @@ void SlurmExecutor::poll_once() {
     }
     for (auto it = jobs_.begin(); it != jobs_.end();) {
       SlurmJob& job = it->second;
-      if (job.job_id.empty()) {
+      if (job.job_id.empty() || !asked.contains(job.job_id)) {  // its id came while squeue ran
         ++it;
         continue;
       }

@@ -11,6 +11,7 @@
 
 #include <lab/util/strings.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -435,6 +436,44 @@ TEST_CASE("slurm executor: sbatch_parallel sbatch commands run at once, never mo
   for (const auto& l : s.sink.lines())
     if (auto at = l.find("as job "); at != std::string::npos) jobs.insert(l.substr(at));
   CHECK(jobs.size() == ids.size());
+}
+
+TEST_CASE("slurm executor: a job that gets its id while squeue runs is not taken for one missing from the answer") {
+  Slurm s("slurm-late-id");
+  s.executor->stop();
+  s.executor.reset();
+  std::atomic<int> next{200};
+  s.runner->on("sbatch", [&](const std::vector<std::string>&) -> Result<CommandOutput> {
+    return CommandOutput{0, std::to_string(next++) + "\n", ""};
+  });
+  std::atomic<bool> first{true}, late_has_id{false};
+  s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    std::string out;
+    for (const auto& a : argv)
+      if (a.rfind("--jobs=", 0) == 0)
+        for (const auto& id : lab::util::split(a.substr(7), ','))
+          out += id + "|PENDING|None|0|0:00|x|\n";
+    // While the first squeue runs, another task is submitted and gets its job id.
+    if (first.exchange(false) && s.executor->submit(s.task("late")))
+      late_has_id = eventually([&] { return s.sink.has("queued late 1 submitted to Slurm as job"); });
+    return CommandOutput{0, out, ""};
+  });
+  std::mutex mu;
+  std::vector<std::string> shown;  // the jobs `scontrol show job` was asked about; guarded by mu
+  s.runner->on("scontrol", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
+    if (argv.at(1) == "show" && argv.at(2) == "config") return CommandOutput{0, kConfig, ""};
+    std::lock_guard lock(mu);
+    shown.push_back(argv.back());
+    return CommandOutput{1, "", "slurm_load_jobs error: Invalid job id specified\n"};
+  });
+  s.start();
+  REQUIRE(s.executor->submit(s.task("early")));
+  REQUIRE(eventually([&] { return late_has_id.load(); }));
+  REQUIRE(eventually([&] { return s.runner->count("squeue") >= 3; }));
+  CHECK_FALSE(s.sink.has("finished late"));
+  CHECK_FALSE(s.sink.has("finished early"));
+  std::lock_guard lock(mu);
+  CHECK(shown.empty());  // nobody looked for a job that only seemed missing
 }
 
 TEST_CASE("slurm executor: the first squeue comes first_poll_ms after sbatch, then the normal interval") {
