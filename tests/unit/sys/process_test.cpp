@@ -80,6 +80,34 @@ TEST_CASE("a missing program or folder is reported before anything runs") {
   CHECK(q.error().message.find("/nonexistent/folder") != std::string::npos);
 }
 
+TEST_CASE("with or without limits, a child starts clean: stdin empty, no signal blocked, SIGPIPE default, own group") {
+  // The parent ignores SIGPIPE and blocks SIGUSR1, as a server does; neither reaches the child.
+  auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
+  sigset_t usr1, old_mask;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
+  for (bool limited : {false, true}) {
+    CAPTURE(limited);
+    Captured c;
+    auto spec = sh("if read x; then echo got-input; else echo no-input; fi; "
+                   "grep -E '^(SigBlk|SigIgn):' /proc/self/status; cut -d' ' -f5 /proc/$$/stat; echo $$");
+    if (limited) spec.limits.open_files = 512;  // needs code of ours in the child: the fork path
+    auto p = Process::spawn(spec, c.sink());
+    REQUIRE(p);
+    REQUIRE((*p)->wait(10s));
+    auto out = c.of(Stream::out);
+    REQUIRE(out.size() == 5);
+    CHECK(out[0] == "no-input");
+    CHECK(out[1] == "SigBlk:\t0000000000000000");
+    const unsigned long ignored = std::stoul(out[2].substr(out[2].find('\t') + 1), nullptr, 16);
+    CHECK((ignored & (1ul << (SIGPIPE - 1))) == 0);
+    CHECK(out[3] == out[4]);  // the shell leads its own process group
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::signal(SIGPIPE, old_pipe);
+}
+
 TEST_CASE("terminate signals the whole group, grandchildren included") {
   Captured c;
   // The shell ignores TERM; its background child reports its pid and sleeps.
