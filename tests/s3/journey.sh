@@ -76,6 +76,7 @@ journey "s3 storage, http transport"
 listing=$(aws s3 ls --recursive "s3://lab-journey/course 1/")
 expect_contains "$listing" "course 1/projects/blobs/" "the project's files are objects in the bucket"
 expect_contains "$listing" "course 1/results/$ID/files/outputs/result file.txt" "the result is an object in the bucket"
+expect_contains "$listing" "course 1/results/$ID/files.json" "the list of the results is an object in the bucket"
 aws s3 cp "s3://lab-journey/course 1/results/$ID/files/outputs/result file.txt" "$T/by-aws.txt" >/dev/null
 expect_eq "$(cat "$T/by-aws.txt")" "trained on 3 rows" "the AWS CLI reads the result lab wrote"
 CHECKS=$((CHECKS + 1)); [ ! -e "$C/storage" ] || fail "a local storage folder was made: $(ls -R "$C/storage" | head)"
