@@ -1,14 +1,13 @@
 // Computing the environment key: picking the inputs, normalising them, hashing the
 // canonical description (docs/environments.md, "The key").
 #include <lab/envs/key.hpp>
+#include <lab/files/manifest.hpp>
 
 #include <lab/util/strings.hpp>
 
 #include <xxhash.h>
 
-#include <array>
 #include <fstream>
-#include <memory>
 #include <set>
 #include <sstream>
 
@@ -142,16 +141,9 @@ Result<std::string> hash_input(const fs::path& file, InputKind kind) {
   }
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return fail(Errc::not_found, file.string() + " does not exist or is not a file");
-  std::ifstream in(file, std::ios::binary);
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> st(XXH3_createState(), &XXH3_freeState);
-  XXH3_128bits_reset(st.get());
-  std::array<char, 1 << 16> buf;
-  while (in) {
-    in.read(buf.data(), buf.size());
-    XXH3_128bits_update(st.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) return fail(Errc::io, "cannot read " + file.string());
-  return hex_of(XXH3_128bits_digest(st.get()));
+  auto h = files::Hash128::of_file(file);
+  if (!h) return std::unexpected(h.error());
+  return h->hex();
 }
 
 Result<EnvKey> compute_key(const fs::path& project, const config::Environment& env) {

@@ -54,6 +54,27 @@ Result<std::string> read_hash(storage::Storage& store, const std::string& key) {
   return h.hex();
 }
 
+// One listed result file.
+struct ResultFile {
+  std::string path;  // relative to the task's folder
+  std::uint64_t size = 0;
+  std::string hash;
+};
+
+// Remembers the sizes and hashes of result files stored under `prefix` + their paths.
+Result<void> remember(ledger::Db& db, const std::string& prefix, const std::vector<ResultFile>& files) {
+  return db.transaction([&](ledger::Db& tx) -> Result<void> {
+    auto ins = tx.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
+    if (!ins) return std::unexpected(ins.error());
+    for (const auto& f : files) {
+      ins->reset();
+      ins->bind_all(prefix + f.path, static_cast<std::int64_t>(f.size), f.hash);
+      if (auto w = ins->run(); !w) return w;
+    }
+    return {};
+  });
+}
+
 // The hashes of `objects`, from the cache or by reading the uncached ones (several at once,
 // then cached).
 Result<std::vector<std::string>> result_hashes(Context& ctx, ledger::Db& db, const std::vector<storage::ObjectInfo>& objects) {
@@ -73,26 +94,11 @@ Result<std::vector<std::string>> result_hashes(Context& ctx, ledger::Db& db, con
   });
   if (!read) return std::unexpected(read.error());
   if (unknown.empty()) return hashes;
-  auto saved = db.transaction([&](ledger::Db& tx) -> Result<void> {
-    auto ins = tx.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
-    if (!ins) return std::unexpected(ins.error());
-    for (std::size_t i : unknown) {
-      ins->reset();
-      ins->bind_all(objects[i].key, static_cast<std::int64_t>(objects[i].size), hashes[i]);
-      if (auto w = ins->run(); !w) return w;
-    }
-    return {};
-  });
-  if (!saved) return std::unexpected(saved.error());
+  std::vector<ResultFile> hashed;
+  for (std::size_t i : unknown) hashed.push_back({objects[i].key, objects[i].size, hashes[i]});
+  if (auto saved = remember(db, "", hashed); !saved) return std::unexpected(saved.error());
   return hashes;
 }
-
-// One listed result file.
-struct ResultFile {
-  std::string path;  // relative to the task's folder
-  std::uint64_t size = 0;
-  std::string hash;
-};
 
 // The list the remote stored with the results; nullopt when there is none (no results yet,
 // or results stored before lists were kept) or it does not parse.
@@ -128,21 +134,6 @@ Result<std::vector<ResultFile>> listed_objects(Context& ctx, ledger::Db& db, con
   return out;
 }
 
-// Remembers the sizes (and hashes) of a finished task's result files, so that downloads need
-// not ask storage for them.
-Result<void> remember(ledger::Db& db, const std::string& prefix, const std::vector<ResultFile>& files) {
-  return db.transaction([&](ledger::Db& tx) -> Result<void> {
-    auto ins = tx.prepare("INSERT OR REPLACE INTO proxy_result_hashes(key, size, hash) VALUES (?, ?, ?)");
-    if (!ins) return std::unexpected(ins.error());
-    for (const auto& f : files) {
-      ins->reset();
-      ins->bind_all(prefix + f.path, static_cast<std::int64_t>(f.size), f.hash);
-      if (auto w = ins->run(); !w) return w;
-    }
-    return {};
-  });
-}
-
 // The size of result object `key` as remembered by `remember`; nullopt when not remembered.
 Result<std::optional<std::uint64_t>> remembered_size(ledger::Db& db, const std::string& key) {
   auto st = db.prepare("SELECT size FROM proxy_result_hashes WHERE key = ?");
@@ -168,7 +159,7 @@ void do_list(Context& ctx, const httplib::Request& req, httplib::Response& res) 
   std::vector<ResultFile> files;
   if (*stored) {
     files = std::move(**stored);
-    // A finished task's list is final: its downloads take their sizes from here.
+    // A finished task's list is final: its downloads take their sizes from the ledger.
     if (complete)
       if (auto r = remember(**db, prefix, files); !r) return send_error(res, r.error());
   } else {

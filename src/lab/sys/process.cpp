@@ -266,8 +266,11 @@ Result<std::unique_ptr<Process>> Process::spawn(const ProcessSpec& spec, LineSin
   envp.push_back(nullptr);
   std::string cwd = spec.cwd.string();
 
-  int out[2], err[2], exec_err[2];
-  if (::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) || ::pipe2(exec_err, O_CLOEXEC))
+  // Limits and a cgroup need code of ours in the child (fork); otherwise posix_spawn.
+  const bool limited = !spec.cgroup_procs.empty() || spec.limits.data_bytes || spec.limits.address_space_bytes ||
+                       spec.limits.cpu_seconds || spec.limits.open_files;
+  int out[2], err[2], exec_err[2] = {-1, -1};  // exec_err: the forked child's errno, if exec fails
+  if (::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC) || (limited && ::pipe2(exec_err, O_CLOEXEC)))
     return fail(Errc::io, std::string("cannot create pipes: ") + std::strerror(errno));
   int cg_fd = -1;
   if (!spec.cgroup_procs.empty()) {
@@ -278,8 +281,6 @@ Result<std::unique_ptr<Process>> Process::spawn(const ProcessSpec& spec, LineSin
     }
   }
 
-  const bool limited = cg_fd >= 0 || spec.limits.data_bytes || spec.limits.address_space_bytes ||
-                       spec.limits.cpu_seconds || spec.limits.open_files;
   pid_t pid = -1;
   int child_errno = 0;
   if (!limited) {
@@ -288,8 +289,6 @@ Result<std::unique_ptr<Process>> Process::spawn(const ProcessSpec& spec, LineSin
     // process fault and flush TLBs on all cores, which costs a remote running sbatch
     // hundreds of times a minute more than the commands themselves.
     child_errno = spawn_plain(program, argv.data(), envp.data(), cwd, out[1], err[1], pid);
-    ::close(exec_err[0]);
-    ::close(exec_err[1]);
   } else {
     pid = ::fork();
     if (pid < 0) {

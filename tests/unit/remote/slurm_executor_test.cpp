@@ -34,6 +34,16 @@ void append(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary | std::ios::app) << text;
 }
 
+// An squeue answer in which every job asked about (--jobs=) waits in Slurm's queue.
+Result<CommandOutput> all_pending(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv)
+      if (a.rfind("--jobs=", 0) == 0)
+        for (const auto& id : lab::util::split(a.substr(7), ','))
+          out += id + "|PENDING|None|0|0:00|x|\n";
+  return CommandOutput{0, out, ""};
+}
+
 // A RecordingSink that also records metrics lines ("metrics t 1 <lines>").
 class Sink final : public ExecutorSink {
  public:
@@ -403,15 +413,7 @@ TEST_CASE("slurm executor: sbatch_parallel sbatch commands run at once, never mo
     --running;
     return CommandOutput{0, std::to_string(next++) + "\n", ""};
   });
-  // Every job asked about waits in Slurm's queue.
-  s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
-    std::string out;
-    for (const auto& a : argv)
-      if (a.rfind("--jobs=", 0) == 0)
-        for (const auto& id : lab::util::split(a.substr(7), ','))
-          out += id + "|PENDING|None|0|0:00|x|\n";
-    return CommandOutput{0, out, ""};
-  });
+  s.runner->on("squeue", all_pending);
   s.start();
   const std::vector<std::string> ids = {"p1", "p2", "p3", "p4", "p5", "p6", "p7"};
   const auto t0 = std::chrono::steady_clock::now();
@@ -448,15 +450,10 @@ TEST_CASE("slurm executor: a job that gets its id while squeue runs is not taken
   });
   std::atomic<bool> first{true}, late_has_id{false};
   s.runner->on("squeue", [&](const std::vector<std::string>& argv) -> Result<CommandOutput> {
-    std::string out;
-    for (const auto& a : argv)
-      if (a.rfind("--jobs=", 0) == 0)
-        for (const auto& id : lab::util::split(a.substr(7), ','))
-          out += id + "|PENDING|None|0|0:00|x|\n";
     // While the first squeue runs, another task is submitted and gets its job id.
     if (first.exchange(false) && s.executor->submit(s.task("late")))
       late_has_id = eventually([&] { return s.sink.has("queued late 1 submitted to Slurm as job"); });
-    return CommandOutput{0, out, ""};
+    return all_pending(argv);
   });
   std::mutex mu;
   std::vector<std::string> shown;  // the jobs `scontrol show job` was asked about; guarded by mu
